@@ -1,0 +1,98 @@
+# One-command workflows. `make lab` and `make test` set everything up on a fresh machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+STAMP := .make
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+CHROMIUM_PATH ?= $(shell command -v chromium 2>/dev/null || echo /usr/bin/chromium)
+export CHROMIUM_PATH
+LAB_PORT ?= 8888
+
+FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) \
+	package.json tsconfig.json
+
+.PHONY: help setup lab test lint jest pytest check-auth check-extension ui-test \
+	chromium watch clean
+
+help:
+	@echo "make lab    set up and start JupyterLab with the extension"
+	@echo "make test   set up and run every check (lint, jest, pytest, auth, Galata)"
+	@echo "make watch  rebuild the extension on every change (development)"
+
+$(STAMP):
+	mkdir -p $(STAMP)
+
+$(STAMP)/venv: | $(STAMP)
+	python3 -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q 'jupyter-builder>=1.2.0,<2' 'jupyterlab>=4.6,<5'
+	touch $@
+
+$(STAMP)/npm: package.json package-lock.json | $(STAMP)
+	npm ci --no-audit --no-fund
+	touch $@
+
+# The labextension, always a production build (benchmarks and tests measure what users get).
+$(STAMP)/build: $(FRONTEND_SOURCES) $(STAMP)/npm $(STAMP)/venv
+	npm run build:prod
+	touch $@
+
+$(STAMP)/python: pyproject.toml $(STAMP)/build
+	HATCH_JUPYTER_BUILDER_SKIP_NPM=1 $(VENV)/bin/python -m pip install -q -e ".[dev,test]"
+	jupyter-builder develop --overwrite .
+	jupyter server extension enable --sys-prefix jupyterlab_continuum
+	touch $@
+
+$(STAMP)/ui-npm: ui-tests/package.json ui-tests/package-lock.json | $(STAMP)
+	cd ui-tests && npm ci --no-audit --no-fund
+	touch $@
+
+setup: $(STAMP)/python
+
+lab: setup
+	@echo "Starting JupyterLab with jupyterlab-continuum on http://localhost:$(LAB_PORT)/lab"
+	jupyter lab --port=$(LAB_PORT) --ServerApp.allow_root=True --no-browser \
+		$$(test -f examples/continuum-quickstart.ipynb && echo examples/continuum-quickstart.ipynb)
+
+watch: setup
+	npm run watch
+
+lint: $(STAMP)/python
+	npm run lint:check
+	ruff check .
+	ruff format --check .
+
+jest: $(STAMP)/npm
+	npx jest --coverage
+
+pytest: $(STAMP)/python
+	python -m pytest -q -ra
+
+check-auth: $(STAMP)/python
+	python scripts/check_auth.py
+
+check-extension: $(STAMP)/python
+	jupyter labextension list 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | tee $(STAMP)/labextensions.txt
+	grep -qE 'jupyterlab-continuum v[^ ]+ enabled +OK' $(STAMP)/labextensions.txt
+	jupyter server extension list 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | tee $(STAMP)/serverextensions.txt
+	grep -qE 'jupyterlab_continuum [^ ]+ OK' $(STAMP)/serverextensions.txt
+	@echo "Both halves of the extension are installed and enabled: OK" 
+
+chromium:
+	@test -x "$(CHROMIUM_PATH)" || { \
+		echo "Installing Debian's Chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+ui-test: $(STAMP)/python $(STAMP)/ui-npm chromium
+	rm -rf ui-tests/artifacts
+	cd ui-tests && npx playwright test
+
+test: lint jest pytest check-auth check-extension ui-test
+	@echo "All checks passed."
+
+clean:
+	rm -rf $(STAMP) lib jupyterlab_continuum/labextension tsconfig.tsbuildinfo \
+		ui-tests/test-results ui-tests/playwright-report ui-tests/artifacts

@@ -1,0 +1,54 @@
+import { IWidgetTracker } from '@jupyterlab/apputils';
+import { Token } from '@lumino/coreutils';
+import { ISignal } from '@lumino/signaling';
+
+import type { CanvasPanel } from './canvas/panel';
+import type { OrchestratorClient } from './run/client';
+
+/**
+ * Command ids: a contract (DESIGN §3.5); acceptance checks drive the UI through them.
+ */
+export namespace CommandIDs {
+  export const openCanvas = 'continuum:open-canvas';
+  export const toggleNode = 'continuum:toggle-node';
+  export const setPlacement = 'continuum:set-placement';
+  export const addDependency = 'continuum:add-dependency';
+  export const inferDependencies = 'continuum:infer-dependencies';
+  export const deploy = 'continuum:deploy';
+  export const cancelRun = 'continuum:cancel-run';
+  export const retryFailed = 'continuum:retry-failed';
+}
+
+/**
+ * Id of the plugin holding the user settings (schema/plugin.json).
+ */
+export const SETTINGS_PLUGIN_ID = 'jupyterlab-continuum:plugin';
+
+/**
+ * The tracker of open workflow canvases, one per notebook.
+ */
+export type ICanvasTracker = IWidgetTracker<CanvasPanel>;
+
+export const ICanvasTracker = new Token<ICanvasTracker>(
+  'jupyterlab-continuum:ICanvasTracker',
+  'A tracker of the workflow canvases opened beside notebooks.'
+);
+
+/**
+ * The orchestrator the workflows of this JupyterLab are deployed to, following the settings.
+ */
+export interface IOrchestrator {
+  /** Client of the orchestrator the settings currently point to. */
+  readonly client: OrchestratorClient;
+  /** Placement given to newly tagged cells. */
+  readonly defaultPlacement: string;
+  /** Whether deployed outputs replace the cells' outputs. */
+  readonly writeOutputsToCells: boolean;
+  /** Emitted when the settings change the target or the preferences. */
+  readonly changed: ISignal<IOrchestrator, void>;
+}
+
+export const IOrchestrator = new Token<IOrchestrator>(
+  'jupyterlab-continuum:IOrchestrator',
+  'The orchestrator that workflows are deployed to, as configured in the settings.'
+);
