@@ -8,10 +8,7 @@ module.exports = {
   workers: 1,
   retries: 0,
   timeout: 120 * 1000,
-  reporter: [
-    ['list'],
-    ['html', { open: 'never' }]
-  ],
+  reporter: [['list'], ['html', { open: 'never' }]],
   use: {
     ...baseConfig.use,
     video: 'off',

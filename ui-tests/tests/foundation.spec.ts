@@ -21,7 +21,8 @@ test.describe('activation', () => {
 
     expect(
       logs.filter(
-        text => text === 'JupyterLab extension jupyterlab-continuum is activated!'
+        text =>
+          text === 'JupyterLab extension jupyterlab-continuum is activated!'
       )
     ).toHaveLength(1);
   });
@@ -39,7 +40,9 @@ test.describe('workflow canvas', () => {
     const canvas = page.locator('.jp-Continuum-canvasPanel');
     await expect(canvas).toBeVisible();
     await expect(canvas.locator('.react-flow')).toBeVisible();
-    await expect(page.getByRole('tab', { name: 'Flow: flow.ipynb' })).toBeVisible();
+    await expect(
+      page.getByRole('tab', { name: 'Flow: flow.ipynb' })
+    ).toBeVisible();
 
     // Split to the right: the notebook stays visible and the canvas sits after it.
     const notebook = page.locator('.jp-NotebookPanel');
@@ -53,7 +56,9 @@ test.describe('workflow canvas', () => {
 
     // The canvas reports the embedded orchestrator's engine, fetched from /health.
     await expect(
-      canvas.locator('.jp-Continuum-orchestratorStatus[data-continuum-engine="running"]')
+      canvas.locator(
+        '.jp-Continuum-orchestratorStatus[data-continuum-engine="running"]'
+      )
     ).toHaveText('embedded · running', { timeout: 60000 });
 
     const shot = await page.screenshot({
@@ -92,7 +97,9 @@ test.describe('workflow canvas', () => {
     await expect(
       page.locator('.jp-Continuum-canvasPanel .react-flow')
     ).toBeVisible();
-    await expect(page.getByRole('tab', { name: 'Flow: flow.ipynb' })).toBeVisible();
+    await expect(
+      page.getByRole('tab', { name: 'Flow: flow.ipynb' })
+    ).toBeVisible();
   });
 
   test('is offered in the notebook toolbar, the View menu and the palette', async ({
@@ -117,7 +124,9 @@ test.describe('workflow canvas', () => {
     await page.keyboard.press('Control+Shift+C');
     await page.locator('.lm-CommandPalette-input').fill('Open Workflow Canvas');
     await expect(
-      page.locator('.lm-CommandPalette-item', { hasText: 'Open Workflow Canvas' })
+      page.locator('.lm-CommandPalette-item', {
+        hasText: 'Open Workflow Canvas'
+      })
     ).toBeVisible();
   });
 });
