@@ -69,17 +69,29 @@ export interface IWorkflowSpec {
  */
 export interface IValidationIssue {
   nodeId?: string;
-  /** JSON-pointer-like location, e.g. "/nodes/2/placement". */
+  /**
+   * JSON pointer to the problem: into the notebook for issues found in cells, e.g.
+   * "/cells/2/metadata/continuum/placement"; into the spec for the server's, e.g. "/nodes/2/placement".
+   */
   path: string;
-  code:
-    | 'cycle'
-    | 'dangling-dependency'
-    | 'unknown-placement'
-    | 'empty-source'
-    | 'duplicate-id'
-    | 'invalid-id'
-    | 'invalid-resources'
-    | 'no-nodes'
-    | 'not-code';
+  code: IssueCode;
+  /** The issue in English, built from `code` and `params` (see `ISSUE_MESSAGES`). */
   message: string;
+  /** The values named in the message, so a UI can translate the message by `code`. */
+  params: { [name: string]: string };
 }
+
+/** What kind of problem an `IValidationIssue` is. */
+export type IssueCode =
+  | 'cycle'
+  | 'dangling-dependency'
+  | 'unknown-placement'
+  | 'empty-source'
+  | 'duplicate-id'
+  | 'invalid-id'
+  | 'invalid-placement'
+  | 'invalid-resources'
+  | 'invalid-retries'
+  | 'invalid-timeout'
+  | 'no-nodes'
+  | 'not-code';
