@@ -1,6 +1,7 @@
 import { canvasPlugin } from './canvas/plugin';
+import { notebookPlugin } from './notebook/plugin';
 import { orchestratorPlugin } from './run/plugin';
 
 export * from './tokens';
 
-export default [orchestratorPlugin, canvasPlugin];
+export default [orchestratorPlugin, notebookPlugin, canvasPlugin];

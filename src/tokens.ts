@@ -2,7 +2,10 @@ import { IWidgetTracker } from '@jupyterlab/apputils';
 import { Token } from '@lumino/coreutils';
 import { ISignal } from '@lumino/signaling';
 
+import type { NotebookPanel } from '@jupyterlab/notebook';
+
 import type { CanvasPanel } from './canvas/panel';
+import type { NotebookWorkflow } from './notebook/model';
 import type { OrchestratorClient } from './run/client';
 
 /**
@@ -17,6 +20,9 @@ export namespace CommandIDs {
   export const deploy = 'continuum:deploy';
   export const cancelRun = 'continuum:cancel-run';
   export const retryFailed = 'continuum:retry-failed';
+  export const toggleSetup = 'continuum:toggle-setup';
+  export const editNode = 'continuum:edit-node';
+  export const removeDependency = 'continuum:remove-dependency';
 }
 
 /**
@@ -51,4 +57,19 @@ export interface IOrchestrator {
 export const IOrchestrator = new Token<IOrchestrator>(
   'jupyterlab-continuum:IOrchestrator',
   'The orchestrator that workflows are deployed to, as configured in the settings.'
+);
+
+/**
+ * The workflows held by open notebooks.
+ */
+export interface IWorkflows {
+  /** The workflow of a notebook, created on first use and disposed with the notebook. */
+  forNotebook(panel: NotebookPanel): NotebookWorkflow;
+  /** The workflow of the current notebook, if any. */
+  readonly current: NotebookWorkflow | null;
+}
+
+export const IWorkflows = new Token<IWorkflows>(
+  'jupyterlab-continuum:IWorkflows',
+  'The workflows that open notebooks hold in their cell metadata.'
 );

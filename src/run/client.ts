@@ -1,4 +1,4 @@
-import axios, { AxiosError, AxiosInstance } from 'axios';
+import axios, { AxiosError, AxiosInstance, AxiosRequestConfig } from 'axios';
 
 import { IOrchestratorEndpoint } from './endpoint';
 
@@ -14,6 +14,40 @@ export interface IHealth {
     error: string | null;
     versions: Record<string, string>;
   };
+}
+
+/**
+ * `POST /analyze`: what each cell defines and uses, and the edges that follow.
+ */
+export interface IAnalysis {
+  cells: {
+    id: string;
+    defines: string[];
+    uses: string[];
+    error: { line: number; column: number; message: string } | null;
+  }[];
+  edges: { source: string; target: string; variables: string[] }[];
+  problems: {
+    cell_id: string;
+    code: string;
+    variables: string[];
+    defined_in: string[];
+    message: string;
+  }[];
+}
+
+/**
+ * `GET /placements`: each placement with its workers.
+ */
+export interface IPlacement {
+  name: string;
+  available: boolean;
+  workers: {
+    name: string;
+    threads: number;
+    memory_limit: number | null;
+    resources: Record<string, number>;
+  }[];
 }
 
 /**
@@ -69,9 +103,28 @@ export class OrchestratorClient {
     return this._get<IHealth>('health');
   }
 
-  private async _get<T>(path: string): Promise<T> {
+  async placements(): Promise<IPlacement[]> {
+    return (await this._get<{ placements: IPlacement[] }>('placements'))
+      .placements;
+  }
+
+  analyze(
+    cells: { id: string; source: string; role: 'node' | 'setup' | null }[]
+  ): Promise<IAnalysis> {
+    return this._post<IAnalysis>('analyze', { cells });
+  }
+
+  private _get<T>(path: string): Promise<T> {
+    return this._request<T>({ method: 'GET', url: path });
+  }
+
+  private _post<T>(path: string, body: unknown): Promise<T> {
+    return this._request<T>({ method: 'POST', url: path, data: body });
+  }
+
+  private async _request<T>(config: AxiosRequestConfig): Promise<T> {
     try {
-      return (await this._http.get<T>(path)).data;
+      return (await this._http.request<T>(config)).data;
     } catch (error) {
       throw toOrchestratorError(error);
     }

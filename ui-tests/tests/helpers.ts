@@ -1,0 +1,75 @@
+import { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { execFileSync } from 'child_process';
+import { mkdtempSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+
+/** Run a JupyterLab command; its result stays in the page (widgets cannot cross). */
+export async function runCommand(
+  page: IJupyterLabPageFixture,
+  id: string,
+  args: Record<string, unknown> = {}
+): Promise<void> {
+  await page.evaluate(
+    async ({ id, args }) => {
+      await window.jupyterapp.commands.execute(id, args as any);
+    },
+    { id, args }
+  );
+}
+
+/** Start a command that waits on the user (a dialog) without waiting for it. */
+export async function startCommand(
+  page: IJupyterLabPageFixture,
+  id: string,
+  args: Record<string, unknown> = {}
+): Promise<void> {
+  await page.evaluate(
+    ({ id, args }) => {
+      void window.jupyterapp.commands.execute(id, args as any);
+    },
+    { id, args }
+  );
+}
+
+export interface ICellSummary {
+  id: string;
+  source: string;
+  continuum?: {
+    label?: string;
+    placement?: string;
+    after?: string[];
+    role?: string;
+  };
+}
+
+/** The current notebook's cells as its model holds them. */
+export async function notebookCells(
+  page: IJupyterLabPageFixture
+): Promise<ICellSummary[]> {
+  return page.evaluate(() => {
+    const panel = window.jupyterapp.shell.currentWidget as any;
+    const json = panel.context.model.toJSON();
+    return json.cells.map((cell: any) => ({
+      id: cell.id,
+      source: Array.isArray(cell.source) ? cell.source.join('') : cell.source,
+      continuum: cell.metadata.continuum
+    }));
+  });
+}
+
+/** Validate a notebook file's JSON with nbformat (throws with its message when invalid). */
+export function validateWithNbformat(content: unknown): void {
+  const dir = mkdtempSync(join(tmpdir(), 'continuum-nb-'));
+  const file = join(dir, 'notebook.ipynb');
+  writeFileSync(file, JSON.stringify(content));
+  execFileSync(
+    'python',
+    [
+      '-c',
+      'import sys, nbformat; nbformat.validate(nbformat.read(sys.argv[1], as_version=4))',
+      file
+    ],
+    { stdio: 'pipe' }
+  );
+}

@@ -1,0 +1,161 @@
+import { expect, test } from '@jupyterlab/galata';
+
+import {
+  notebookCells,
+  runCommand,
+  startCommand,
+  validateWithNbformat
+} from './helpers';
+
+const NAME = 'pipeline.ipynb';
+
+test('cells become workflow nodes that survive save and reload', async ({
+  page,
+  tmpPath
+}) => {
+  await page.notebook.createNew(NAME);
+  await page.notebook.setCell(0, 'code', 'import math');
+  await page.notebook.addCell('code', 'data = [1, 4, 9]');
+  await page.notebook.addCell('code', 'total = sum(data)');
+  await page.notebook.addCell(
+    'code',
+    'print("<b>not bold</b>", math.sqrt(total))'
+  );
+
+  // Setup cell, from the palette command.
+  await page.notebook.selectCells(0);
+  await runCommand(page, 'continuum:toggle-setup');
+
+  // Node from the cell toolbar.
+  await page.notebook.selectCells(1);
+  const toolbarButton = page
+    .locator('.jp-Notebook .jp-Cell')
+    .nth(1)
+    .locator('.jp-cell-toolbar [data-jp-item-name="continuum-toggle-node"]');
+  await toolbarButton.click();
+
+  // Node from the context menu.
+  await page.notebook.selectCells(2);
+  await page
+    .locator('.jp-Notebook .jp-Cell')
+    .nth(2)
+    .locator('.jp-InputPrompt')
+    .click({ button: 'right' });
+  await page.getByRole('menuitem', { name: 'Toggle Workflow Node' }).click();
+
+  // Node from the keyboard shortcut, in command mode.
+  await page.notebook.selectCells(3);
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Alt+w');
+
+  // Placement of the third node from the context submenu.
+  await page.notebook.selectCells(2);
+  await page
+    .locator('.jp-Notebook .jp-Cell')
+    .nth(2)
+    .locator('.jp-InputPrompt')
+    .click({ button: 'right' });
+  await page
+    .locator('.lm-Menu-item', { hasText: 'Workflow Placement' })
+    .hover();
+  await page
+    .getByRole('menuitem', { name: 'Run Selected Cells on cloud' })
+    .click();
+
+  const chips = page.locator('.jp-Continuum-cellChip');
+  await expect(chips).toHaveCount(4);
+  await expect(chips.nth(2).locator('.jp-Continuum-placement')).toHaveText(
+    'cloud'
+  );
+  // Cell text is rendered as text: the label of the last node shows the markup verbatim.
+  await expect(chips.nth(3).locator('.jp-Continuum-chipLabel')).toContainText(
+    '<b>not bold</b>'
+  );
+  await expect(chips.nth(3).locator('b')).toHaveCount(0);
+
+  // Inferred dependencies arrive as suggestions that the user accepts.
+  await startCommand(page, 'continuum:infer-dependencies');
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog.locator('.jp-Continuum-suggestionList li')).toHaveCount(
+    2
+  );
+  await dialog.getByRole('button', { name: 'Add selected' }).click();
+
+  let cells = await notebookCells(page);
+  const [setup, data, total, report] = cells;
+  expect(setup.continuum).toMatchObject({ role: 'setup' });
+  expect(data.continuum).toMatchObject({
+    role: 'node',
+    placement: 'edge',
+    after: []
+  });
+  expect(total.continuum).toMatchObject({
+    placement: 'cloud',
+    after: [data.id]
+  });
+  expect(report.continuum).toMatchObject({
+    placement: 'edge',
+    after: [total.id]
+  });
+
+  // A dependency that would close a cycle is refused, naming the cycle.
+  await runCommand(page, 'continuum:add-dependency', {
+    source: report.id,
+    target: data.id
+  });
+  await expect(
+    page.locator('.jp-toast-message', { hasText: 'cycle' })
+  ).toBeVisible();
+  expect((await notebookCells(page))[1].continuum?.after).toEqual([]);
+
+  await page.notebook.save();
+  await page.notebook.close(true);
+  await page.notebook.openByPath(`${tmpPath}/${NAME}`);
+  await expect(page.locator('.jp-Continuum-cellChip')).toHaveCount(4);
+  cells = await notebookCells(page);
+  expect(cells.map(cell => cell.continuum)).toEqual([
+    setup.continuum,
+    data.continuum,
+    total.continuum,
+    report.continuum
+  ]);
+
+  const saved = await page.evaluate(async path => {
+    const model = await window.jupyterapp.serviceManager.contents.get(path);
+    return model.content;
+  }, `${tmpPath}/${NAME}`);
+  validateWithNbformat(saved);
+});
+
+test('deleting a node removes it from every dependency list', async ({
+  page
+}) => {
+  await page.notebook.createNew('delete.ipynb');
+  await page.notebook.setCell(0, 'code', 'a = 1');
+  await page.notebook.addCell('code', 'b = a + 1');
+  for (const index of [0, 1]) {
+    await page.notebook.selectCells(index);
+    await runCommand(page, 'continuum:toggle-node');
+  }
+  let [a, b] = await notebookCells(page);
+  await runCommand(page, 'continuum:add-dependency', {
+    source: a.id,
+    target: b.id
+  });
+  await expect
+    .poll(async () => (await notebookCells(page))[1].continuum?.after)
+    .toEqual([a.id]);
+
+  await page.notebook.selectCells(0);
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('d');
+  await page.keyboard.press('d');
+
+  await expect.poll(async () => (await notebookCells(page)).length).toBe(1);
+  [b] = await notebookCells(page);
+  expect(b.continuum?.after).toEqual([]);
+
+  // Undo brings the cell back; the graph stays consistent either way.
+  await page.keyboard.press('z');
+  await expect.poll(async () => (await notebookCells(page)).length).toBe(2);
+});
