@@ -2,8 +2,10 @@ const jestJupyterLab = require('@jupyterlab/testutils/lib/jest-config');
 
 const esModules = [
   '@codemirror',
-  '@jupyter/ydoc',
+  '@jupyter/',
   '@jupyterlab/',
+  '@microsoft/',
+  'exenv-es6',
   '@xyflow',
   'lib0',
   'nanoid',

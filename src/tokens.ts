@@ -23,6 +23,8 @@ export namespace CommandIDs {
   export const toggleSetup = 'continuum:toggle-setup';
   export const editNode = 'continuum:edit-node';
   export const removeDependency = 'continuum:remove-dependency';
+  export const undo = 'continuum:undo';
+  export const redo = 'continuum:redo';
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Cell } from '@jupyterlab/cells';
+import { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { IDisposable } from '@lumino/disposable';
 
@@ -14,12 +15,13 @@ const CHIP_CLASS = 'jp-Continuum-cellChip';
  */
 export class CellChips implements IDisposable {
   constructor(
+    private _panel: NotebookPanel,
     private _workflow: NotebookWorkflow,
     private _trans: TranslationBundle,
     private _onOpen: (cellId: string) => void
   ) {
     _workflow.changed.connect(this.refresh, this);
-    _workflow.panel.content.model?.cells.changed.connect(this.refresh, this);
+    _workflow.model.cells.changed.connect(this.refresh, this);
     this.refresh();
   }
 
@@ -29,7 +31,7 @@ export class CellChips implements IDisposable {
 
   /** Bring every cell's chip in line with its metadata. */
   refresh(): void {
-    for (const cell of this._workflow.panel.content.widgets) {
+    for (const cell of this._panel.content.widgets) {
       const meta = this._workflow.node(cell.model.id);
       this._render(cell, meta, cell.model.sharedModel.getSource());
     }
@@ -41,7 +43,8 @@ export class CellChips implements IDisposable {
     }
     this._isDisposed = true;
     this._workflow.changed.disconnect(this.refresh, this);
-    for (const cell of this._workflow.panel.content.widgets) {
+    this._workflow.model.cells.changed.disconnect(this.refresh, this);
+    for (const cell of this._panel.content.widgets) {
       cell.node.querySelector(`:scope > .${CHIP_CLASS}`)?.remove();
     }
   }

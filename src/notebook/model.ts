@@ -1,5 +1,5 @@
 import { ICellModel } from '@jupyterlab/cells';
-import { NotebookPanel } from '@jupyterlab/notebook';
+import { INotebookModel } from '@jupyterlab/notebook';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
@@ -15,6 +15,12 @@ import {
   removeNodeEverywhere
 } from '../workflow';
 
+/** One undoable edit: each touched cell's metadata before and after it. */
+type Step = Map<
+  string,
+  { before: INodeMetadata | null; after: INodeMetadata | null }
+>;
+
 /** Key of the node metadata in a cell's metadata (contract, DESIGN §3.1). */
 export const METADATA_KEY = 'continuum';
 
@@ -25,13 +31,10 @@ export const METADATA_KEY = 'continuum';
  * JupyterLab's metadata API, so undo/redo and collaboration keep working.
  */
 export class NotebookWorkflow implements IDisposable {
-  constructor(readonly panel: NotebookPanel) {
-    const model = panel.model;
-    if (model) {
-      model.cells.changed.connect(this._onCellsChanged, this);
-      for (let i = 0; i < model.cells.length; i++) {
-        this._watch(model.cells.get(i));
-      }
+  constructor(readonly model: INotebookModel) {
+    model.cells.changed.connect(this._onCellsChanged, this);
+    for (let i = 0; i < model.cells.length; i++) {
+      this._watch(model.cells.get(i));
     }
   }
 
@@ -48,34 +51,35 @@ export class NotebookWorkflow implements IDisposable {
   cells(): ICellInfo[] {
     if (!this._snapshot) {
       this._snapshot = this._readCells();
+      this._byId = new Map(this._snapshot.map(cell => [cell.id, cell]));
     }
     return this._snapshot;
   }
 
   /** The node metadata of a cell, or null when it is not tagged. */
   node(cellId: string): INodeMetadata | null {
-    return this.cells().find(cell => cell.id === cellId)?.continuum ?? null;
+    this.cells();
+    return this._byId.get(cellId)?.continuum ?? null;
   }
 
   /** The label a cell shows as a node (its id when there is no such cell). */
   label(cellId: string): string {
-    const cell = this.cells().find(c => c.id === cellId);
+    this.cells();
+    const cell = this._byId.get(cellId);
     return cell ? nodeLabel(cell) : cellId;
   }
 
-  /** Write (or, with null, remove) a cell's node metadata. */
+  /** Write (or, with null, remove) a cell's node metadata, as one undoable step. */
   setNode(cellId: string, metadata: INodeMetadata | null): void {
-    const cell = this._cellModel(cellId);
-    if (!cell) {
-      return;
-    }
-    if (metadata === null) {
-      cell.deleteMetadata(METADATA_KEY);
-      // An untagged cell is no longer a dependency of anything.
-      this._applyPatches(removeNodeEverywhere(this.cells(), cellId));
-    } else {
-      cell.setMetadata(METADATA_KEY, metadata as any);
-    }
+    this._transact(() => {
+      this._write(cellId, metadata);
+      if (metadata === null) {
+        // An untagged cell is no longer a dependency of anything.
+        for (const [id, meta] of removeNodeEverywhere(this.cells(), cellId)) {
+          this._write(id, meta);
+        }
+      }
+    });
   }
 
   /** Change some fields of a tagged cell's metadata. */
@@ -95,19 +99,21 @@ export class NotebookWorkflow implements IDisposable {
     defaultPlacement: Placement
   ): void {
     const untag = cellIds.every(id => this.node(id)?.role === role);
-    for (const id of cellIds) {
-      this.setNode(
-        id,
-        untag
-          ? null
-          : {
-              placement: defaultPlacement,
-              after: [],
-              ...this.node(id),
-              role
-            }
-      );
-    }
+    this._transact(() => {
+      for (const id of cellIds) {
+        this.setNode(
+          id,
+          untag
+            ? null
+            : {
+                placement: defaultPlacement,
+                after: [],
+                ...this.node(id),
+                role
+              }
+        );
+      }
+    });
   }
 
   /**
@@ -156,6 +162,34 @@ export class NotebookWorkflow implements IDisposable {
     }
   }
 
+  get canUndo(): boolean {
+    return this._undo.length > 0;
+  }
+
+  get canRedo(): boolean {
+    return this._redo.length > 0;
+  }
+
+  /**
+   * Undo the last workflow edit. JupyterLab's own undo does not cover cell metadata,
+   * so workflow edits keep their own history.
+   */
+  undo(): void {
+    const step = this._undo.pop();
+    if (step) {
+      this._replay(step, 'before');
+      this._redo.push(step);
+    }
+  }
+
+  redo(): void {
+    const step = this._redo.pop();
+    if (step) {
+      this._replay(step, 'after');
+      this._undo.push(step);
+    }
+  }
+
   dispose(): void {
     if (this._isDisposed) {
       return;
@@ -168,11 +202,8 @@ export class NotebookWorkflow implements IDisposable {
   }
 
   private _readCells(): ICellInfo[] {
-    const model = this.panel.model;
+    const model = this.model;
     const cells: ICellInfo[] = [];
-    if (!model) {
-      return cells;
-    }
     for (let i = 0; i < model.cells.length; i++) {
       const cell = model.cells.get(i);
       const meta = readNodeMetadata(cell.getMetadata(METADATA_KEY));
@@ -187,10 +218,7 @@ export class NotebookWorkflow implements IDisposable {
   }
 
   private _cellModel(cellId: string): ICellModel | null {
-    const model = this.panel.model;
-    if (!model) {
-      return null;
-    }
+    const model = this.model;
     for (let i = 0; i < model.cells.length; i++) {
       const cell = model.cells.get(i);
       if (cell.id === cellId) {
@@ -200,9 +228,47 @@ export class NotebookWorkflow implements IDisposable {
     return null;
   }
 
-  private _applyPatches(patches: Map<string, INodeMetadata>): void {
-    for (const [cellId, meta] of patches) {
-      this._cellModel(cellId)?.setMetadata(METADATA_KEY, meta as any);
+  /** Group writes into one undoable step (nested calls join the outer step). */
+  private _transact(edit: () => void): void {
+    const outer = this._step === null;
+    if (outer) {
+      this._step = new Map();
+    }
+    try {
+      edit();
+    } finally {
+      if (outer) {
+        const step = this._step!;
+        this._step = null;
+        if (step.size) {
+          this._undo.push(step);
+          this._redo.length = 0;
+        }
+      }
+    }
+  }
+
+  private _write(cellId: string, metadata: INodeMetadata | null): void {
+    const cell = this._cellModel(cellId);
+    if (!cell) {
+      return;
+    }
+    const before = readNodeMetadata(cell.getMetadata(METADATA_KEY));
+    const recorded = this._step?.get(cellId);
+    this._step?.set(cellId, {
+      before: recorded ? recorded.before : before,
+      after: metadata
+    });
+    if (metadata === null) {
+      cell.deleteMetadata(METADATA_KEY);
+    } else {
+      cell.setMetadata(METADATA_KEY, metadata as any);
+    }
+  }
+
+  private _replay(step: Step, side: 'before' | 'after'): void {
+    for (const [cellId, change] of step) {
+      this._write(cellId, change[side]);
     }
   }
 
@@ -234,10 +300,10 @@ export class NotebookWorkflow implements IDisposable {
     for (const cell of cells) {
       const after = cell.continuum?.after;
       if (after?.some(id => !ids.has(id))) {
-        this._cellModel(cell.id)?.setMetadata(METADATA_KEY, {
+        this._write(cell.id, {
           ...cell.continuum,
           after: after.filter(id => ids.has(id))
-        } as any);
+        });
       }
     }
   }
@@ -258,6 +324,10 @@ export class NotebookWorkflow implements IDisposable {
   }
 
   private _snapshot: ICellInfo[] | null = null;
+  private _byId = new Map<string, ICellInfo>();
+  private _step: Step | null = null;
+  private _undo: Step[] = [];
+  private _redo: Step[] = [];
   private _frame: number | null = null;
   private _isDisposed = false;
   private _changed = new Signal<this, void>(this);

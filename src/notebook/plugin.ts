@@ -296,9 +296,29 @@ export const notebookPlugin: JupyterFrontEndPlugin<IWorkflows> = {
       }
     });
 
+    commands.addCommand(CommandIDs.undo, {
+      label: trans.__('Undo Workflow Edit'),
+      caption: trans.__(
+        'Undo the last change to the workflow (nodes, placements, dependencies)'
+      ),
+      describedBy: { args: { type: 'object', properties: {} } },
+      isEnabled: () => !!workflows.current?.canUndo,
+      execute: () => workflows.current?.undo()
+    });
+
+    commands.addCommand(CommandIDs.redo, {
+      label: trans.__('Redo Workflow Edit'),
+      caption: trans.__('Redo the last undone change to the workflow'),
+      describedBy: { args: { type: 'object', properties: {} } },
+      isEnabled: () => !!workflows.current?.canRedo,
+      execute: () => workflows.current?.redo()
+    });
+
     if (palette) {
       const category = trans.__('Continuum');
       for (const command of [
+        CommandIDs.undo,
+        CommandIDs.redo,
         CommandIDs.toggleNode,
         CommandIDs.toggleSetup,
         CommandIDs.editNode,

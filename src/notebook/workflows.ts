@@ -23,8 +23,13 @@ export class Workflows implements IWorkflows {
   forNotebook(panel: NotebookPanel): NotebookWorkflow {
     let workflow = this._byPanel.get(panel);
     if (!workflow) {
-      const created = new NotebookWorkflow(panel);
-      const chips = new CellChips(created, this._trans, this._openEditor);
+      const created = new NotebookWorkflow(panel.model!);
+      const chips = new CellChips(
+        panel,
+        created,
+        this._trans,
+        this._openEditor
+      );
       this._byPanel.set(panel, created);
       panel.disposed.connect(() => {
         chips.dispose();

@@ -1,0 +1,140 @@
+import { NotebookModel } from '@jupyterlab/notebook';
+
+import { METADATA_KEY, NotebookWorkflow } from '../model';
+
+function notebookWith(sources: string[]): NotebookModel {
+  const model = new NotebookModel();
+  model.sharedModel.insertCells(
+    0,
+    sources.map(source => ({ cell_type: 'code', source }))
+  );
+  // Edits before this point are the notebook's content, not user actions to undo.
+  model.sharedModel.clearUndoHistory();
+  return model;
+}
+
+function ids(model: NotebookModel): string[] {
+  return Array.from(
+    { length: model.cells.length },
+    (_, i) => model.cells.get(i).id
+  );
+}
+
+describe('NotebookWorkflow', () => {
+  let model: NotebookModel;
+  let workflow: NotebookWorkflow;
+  let cell: string[];
+
+  beforeEach(() => {
+    model = notebookWith(['import math', 'a = 1', 'b = a + 1', 'c = b * 2']);
+    workflow = new NotebookWorkflow(model);
+    cell = ids(model);
+  });
+
+  afterEach(() => {
+    workflow.dispose();
+    model.dispose();
+  });
+
+  it('tags cells into the contract metadata and untags them', () => {
+    workflow.toggleRole([cell[1], cell[2]], 'node', 'edge');
+    expect(model.cells.get(1).getMetadata(METADATA_KEY)).toEqual({
+      placement: 'edge',
+      after: [],
+      role: 'node'
+    });
+    expect(workflow.cells().filter(c => c.continuum)).toHaveLength(2);
+
+    workflow.toggleRole([cell[1], cell[2]], 'node', 'edge');
+    expect(model.cells.get(1).getMetadata(METADATA_KEY)).toBeUndefined();
+    expect(workflow.cells().filter(c => c.continuum)).toHaveLength(0);
+  });
+
+  it('turns a mixed selection into nodes, keeping existing properties', () => {
+    workflow.toggleRole([cell[1]], 'node', 'cloud');
+    workflow.updateNode(cell[1], { label: 'load', retries: 2 });
+    workflow.toggleRole([cell[1], cell[2]], 'node', 'edge');
+    expect(workflow.node(cell[1])).toMatchObject({
+      label: 'load',
+      retries: 2,
+      placement: 'cloud'
+    });
+    expect(workflow.node(cell[2])).toMatchObject({ placement: 'edge' });
+  });
+
+  it('sets placements and refuses malformed ones', () => {
+    expect(workflow.setPlacement([cell[1]], 'gpu-pool')).toBe(true);
+    expect(workflow.node(cell[1])).toMatchObject({
+      role: 'node',
+      placement: 'gpu-pool'
+    });
+    expect(workflow.setPlacement([cell[1]], '<script>')).toBe(false);
+    expect(workflow.node(cell[1])?.placement).toBe('gpu-pool');
+  });
+
+  it('adds dependencies and refuses one that closes a cycle, naming it', () => {
+    workflow.toggleRole([cell[1], cell[2], cell[3]], 'node', 'edge');
+    expect(workflow.addDependency(cell[1], cell[2])).toBeNull();
+    expect(workflow.addDependency(cell[2], cell[3])).toBeNull();
+
+    const cycle = workflow.addDependency(cell[3], cell[1]);
+
+    expect(cycle).toEqual([cell[3], cell[1], cell[2], cell[3]]);
+    expect(workflow.node(cell[1])?.after).toEqual([]);
+    expect(workflow.label(cell[3])).toBe('c = b * 2');
+  });
+
+  it('drops a deleted cell from every after list', () => {
+    workflow.toggleRole([cell[1], cell[2], cell[3]], 'node', 'edge');
+    workflow.addDependency(cell[1], cell[2]);
+    workflow.addDependency(cell[1], cell[3]);
+
+    model.sharedModel.deleteCell(1);
+
+    expect(workflow.node(cell[2])?.after).toEqual([]);
+    expect(workflow.node(cell[3])?.after).toEqual([]);
+  });
+
+  it('untagging a node removes it from its dependents', () => {
+    workflow.toggleRole([cell[1], cell[2]], 'node', 'edge');
+    workflow.addDependency(cell[1], cell[2]);
+    workflow.toggleRole([cell[1]], 'node', 'edge');
+    expect(workflow.node(cell[1])).toBeNull();
+    expect(workflow.node(cell[2])?.after).toEqual([]);
+  });
+
+  it('undoes and redoes each edit as one step, dependents included', () => {
+    workflow.toggleRole([cell[1], cell[2]], 'node', 'edge');
+    workflow.addDependency(cell[1], cell[2]);
+    workflow.toggleRole([cell[1]], 'node', 'edge');
+    expect(workflow.node(cell[2])?.after).toEqual([]);
+
+    workflow.undo();
+    expect(workflow.node(cell[1])).toMatchObject({ role: 'node' });
+    expect(workflow.node(cell[2])?.after).toEqual([cell[1]]);
+
+    workflow.undo();
+    workflow.undo();
+    expect(workflow.node(cell[1])).toBeNull();
+    expect(workflow.canUndo).toBe(false);
+
+    workflow.redo();
+    workflow.redo();
+    expect(workflow.node(cell[2])?.after).toEqual([cell[1]]);
+    expect(model.cells.get(2).getMetadata(METADATA_KEY)).toMatchObject({
+      after: [cell[1]]
+    });
+    expect(workflow.canRedo).toBe(true);
+  });
+
+  it('signals changes once per animation frame', async () => {
+    let emitted = 0;
+    workflow.changed.connect(() => emitted++);
+    workflow.toggleRole([cell[1]], 'node', 'edge');
+    workflow.setPlacement([cell[1]], 'cloud');
+    model.cells.get(1).sharedModel.setSource('a = 2');
+    await new Promise(resolve => requestAnimationFrame(resolve));
+    expect(emitted).toBe(1);
+    expect(workflow.cells()[1].source).toBe('a = 2');
+  });
+});
