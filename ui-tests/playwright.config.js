@@ -3,6 +3,8 @@
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
+const port = process.env.GALATA_PORT || '8888';
+
 module.exports = {
   ...baseConfig,
   workers: 1,
@@ -11,6 +13,7 @@ module.exports = {
   reporter: [['list'], ['html', { open: 'never' }]],
   use: {
     ...baseConfig.use,
+    baseURL: `http://localhost:${port}`,
     video: 'off',
     trace: 'retain-on-failure',
     launchOptions: {
@@ -28,7 +31,7 @@ module.exports = {
   },
   webServer: {
     command: 'npm start',
-    url: 'http://localhost:8888/lab',
+    url: `http://localhost:${port}/lab`,
     timeout: 180 * 1000,
     reuseExistingServer: !process.env.CI
   }
