@@ -5,6 +5,35 @@ import * as React from 'react';
 import { INodeMetadata } from '../workflow';
 
 /**
+ * A labelled number input; empty means "not set".
+ */
+function NumberField(props: {
+  label: string;
+  name: string;
+  value: number | null | undefined;
+  min: number;
+  max?: number;
+  step?: number;
+  onChange: (value: string) => void;
+}): JSX.Element {
+  return (
+    <label>
+      {props.label}
+      <input
+        name={props.name}
+        type="number"
+        min={props.min}
+        max={props.max}
+        step={props.step ?? 1}
+        className="jp-mod-styled"
+        value={props.value ?? ''}
+        onChange={e => props.onChange(e.target.value)}
+      />
+    </label>
+  );
+}
+
+/**
  * The form of a node's properties. Keeps its own draft; the dialog reads it on accept.
  */
 class NodeForm extends ReactWidget {
@@ -88,18 +117,14 @@ class NodeForm extends ReactWidget {
         </label>
         <fieldset disabled={draft.role === 'setup'}>
           <legend>{trans.__('Resources')}</legend>
-          <label>
-            {trans.__('CPU')}
-            <input
-              name="cpu"
-              type="number"
-              min={0}
-              step={0.5}
-              className="jp-mod-styled"
-              value={draft.resources?.cpu ?? ''}
-              onChange={e => setResource('cpu', e.target.value)}
-            />
-          </label>
+          <NumberField
+            label={trans.__('CPU')}
+            name="cpu"
+            min={0}
+            step={0.5}
+            value={draft.resources?.cpu}
+            onChange={value => setResource('cpu', value)}
+          />
           <label>
             {trans.__('Memory')}
             <input
@@ -111,46 +136,29 @@ class NodeForm extends ReactWidget {
               onChange={e => setResource('memory', e.target.value)}
             />
           </label>
-          <label>
-            {trans.__('GPU')}
-            <input
-              name="gpu"
-              type="number"
-              min={0}
-              step={1}
-              className="jp-mod-styled"
-              value={draft.resources?.gpu ?? ''}
-              onChange={e => setResource('gpu', e.target.value)}
-            />
-          </label>
-        </fieldset>
-        <label>
-          {trans.__('Retries')}
-          <input
-            name="retries"
-            type="number"
+          <NumberField
+            label={trans.__('GPU')}
+            name="gpu"
             min={0}
-            max={10}
-            className="jp-mod-styled"
-            value={draft.retries ?? 0}
-            onChange={e => set({ retries: Math.max(0, +e.target.value || 0) })}
+            value={draft.resources?.gpu}
+            onChange={value => setResource('gpu', value)}
           />
-        </label>
-        <label>
-          {trans.__('Timeout (seconds, empty for none)')}
-          <input
-            name="timeout_s"
-            type="number"
-            min={1}
-            className="jp-mod-styled"
-            value={draft.timeout_s ?? ''}
-            onChange={e =>
-              set({
-                timeout_s: e.target.value === '' ? null : +e.target.value
-              })
-            }
-          />
-        </label>
+        </fieldset>
+        <NumberField
+          label={trans.__('Retries')}
+          name="retries"
+          min={0}
+          max={10}
+          value={draft.retries ?? 0}
+          onChange={value => set({ retries: Math.max(0, +value || 0) })}
+        />
+        <NumberField
+          label={trans.__('Timeout (seconds, empty for none)')}
+          name="timeout_s"
+          min={1}
+          value={draft.timeout_s}
+          onChange={value => set({ timeout_s: value === '' ? null : +value })}
+        />
       </form>
     );
   }

@@ -1,4 +1,4 @@
-import { expect, test } from '@jupyterlab/galata';
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
 import {
   notebookCells,
@@ -8,6 +8,17 @@ import {
 } from './helpers';
 
 const NAME = 'pipeline.ipynb';
+
+async function openCellContextMenu(
+  page: IJupyterLabPageFixture,
+  index: number
+): Promise<void> {
+  await page
+    .locator('.jp-Notebook .jp-Cell')
+    .nth(index)
+    .locator('.jp-InputPrompt')
+    .click({ button: 'right' });
+}
 
 test('cells become workflow nodes that survive save and reload', async ({
   page,
@@ -36,11 +47,7 @@ test('cells become workflow nodes that survive save and reload', async ({
 
   // Node from the context menu.
   await page.notebook.selectCells(2);
-  await page
-    .locator('.jp-Notebook .jp-Cell')
-    .nth(2)
-    .locator('.jp-InputPrompt')
-    .click({ button: 'right' });
+  await openCellContextMenu(page, 2);
   await page.getByRole('menuitem', { name: 'Toggle Workflow Node' }).click();
 
   // Node from the keyboard shortcut, in command mode.
@@ -50,11 +57,7 @@ test('cells become workflow nodes that survive save and reload', async ({
 
   // Placement of the third node from the context submenu.
   await page.notebook.selectCells(2);
-  await page
-    .locator('.jp-Notebook .jp-Cell')
-    .nth(2)
-    .locator('.jp-InputPrompt')
-    .click({ button: 'right' });
+  await openCellContextMenu(page, 2);
   await page
     .locator('.lm-Menu-item', { hasText: 'Workflow Placement' })
     .hover();
