@@ -1,31 +1,36 @@
 import { MainAreaWidget, ReactWidget } from '@jupyterlab/apputils';
-import { NotebookPanel } from '@jupyterlab/notebook';
+import { Cell } from '@jupyterlab/cells';
+import { Notebook, NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { flowIcon } from '../icons';
+import type { NotebookWorkflow } from '../notebook/model';
 import { IOrchestrator } from '../tokens';
-import CanvasView from './CanvasView';
+import { canvasToolbarItems } from './CanvasToolbar';
+import { CanvasView } from './CanvasView';
 import { OrchestratorStatus } from './OrchestratorStatus';
+import { CanvasStore } from './store';
 
 /**
  * The body of a canvas: the React Flow editor.
  */
 class CanvasContent extends ReactWidget {
-  constructor(private _trans: TranslationBundle) {
+  constructor(private _props: CanvasView.IProps) {
     super();
     this.addClass('jp-Continuum-canvas');
   }
 
   protected render(): JSX.Element {
-    return <CanvasView trans={this._trans} />;
+    return <CanvasView {...this._props} />;
   }
 }
 
 export namespace CanvasPanel {
   export interface IOptions {
     notebook: NotebookPanel;
+    workflow: NotebookWorkflow;
     orchestrator: IOrchestrator;
     trans: TranslationBundle;
   }
@@ -36,12 +41,26 @@ export namespace CanvasPanel {
  */
 export class CanvasPanel extends MainAreaWidget<CanvasContent> {
   constructor(options: CanvasPanel.IOptions) {
-    super({ content: new CanvasContent(options.trans) });
-    const { notebook, orchestrator, trans } = options;
+    const { notebook, workflow, orchestrator, trans } = options;
+    const store = new CanvasStore({
+      workflow,
+      defaultPlacement: () => orchestrator.defaultPlacement
+    });
+    super({
+      content: new CanvasContent({
+        store,
+        trans,
+        reveal: (cellId: string) => this._reveal(cellId)
+      })
+    });
     this.notebook = notebook;
+    this.store = store;
     this.addClass('jp-Continuum-canvasPanel');
     this.title.icon = flowIcon;
     this.title.closable = true;
+    for (const [name, item] of canvasToolbarItems(store, trans)) {
+      this.toolbar.addItem(name, item);
+    }
     this.toolbar.addItem(
       'orchestrator',
       ReactWidget.create(
@@ -51,6 +70,8 @@ export class CanvasPanel extends MainAreaWidget<CanvasContent> {
     this._trans = trans;
     this._syncTitle();
     notebook.context.pathChanged.connect(this._syncTitle, this);
+    notebook.content.activeCellChanged.connect(this._onActiveCell, this);
+    this._onActiveCell(notebook.content, notebook.content.activeCell);
     // A canvas only makes sense beside its notebook.
     notebook.disposed.connect(() => this.dispose());
   }
@@ -61,15 +82,43 @@ export class CanvasPanel extends MainAreaWidget<CanvasContent> {
   readonly notebook: NotebookPanel;
 
   /**
+   * The canvas state, mirroring the notebook's workflow.
+   */
+  readonly store: CanvasStore;
+
+  /**
    * The path of the notebook this canvas edits.
    */
   get notebookPath(): string {
     return this.notebook.context.path;
   }
 
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this.store.dispose();
+    super.dispose();
+  }
+
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     this.content.update();
+    this.store.requestFit();
+  }
+
+  /** Make a node's cell the notebook's active cell and scroll it into view. */
+  private _reveal(cellId: string): void {
+    const notebook = this.notebook.content;
+    const index = notebook.widgets.findIndex(cell => cell.model.id === cellId);
+    if (index >= 0) {
+      notebook.activeCellIndex = index;
+      void notebook.scrollToItem(index, 'smart');
+    }
+  }
+
+  private _onActiveCell(_: Notebook, cell: Cell | null): void {
+    this.store.setActiveCell(cell?.model.id ?? null);
   }
 
   private _syncTitle(): void {

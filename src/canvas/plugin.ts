@@ -9,7 +9,12 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { flowIcon } from '../icons';
-import { CommandIDs, ICanvasTracker, IOrchestrator } from '../tokens';
+import {
+  CommandIDs,
+  ICanvasTracker,
+  IOrchestrator,
+  IWorkflows
+} from '../tokens';
 import type { CanvasPanel } from './panel';
 
 /**
@@ -19,7 +24,7 @@ export const canvasPlugin: JupyterFrontEndPlugin<ICanvasTracker> = {
   id: 'jupyterlab-continuum:canvas',
   description: 'Opens the workflow canvas of a notebook beside it.',
   autoStart: true,
-  requires: [INotebookTracker, IDocumentManager, IOrchestrator],
+  requires: [INotebookTracker, IDocumentManager, IOrchestrator, IWorkflows],
   optional: [ICommandPalette, ILayoutRestorer, ITranslator],
   provides: ICanvasTracker,
   activate: (
@@ -27,6 +32,7 @@ export const canvasPlugin: JupyterFrontEndPlugin<ICanvasTracker> = {
     notebooks: INotebookTracker,
     docManager: IDocumentManager,
     orchestrator: IOrchestrator,
+    workflows: IWorkflows,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
     translator: ITranslator | null
@@ -79,7 +85,12 @@ export const canvasPlugin: JupyterFrontEndPlugin<ICanvasTracker> = {
         }
         // The canvas (and React Flow with it) is fetched on first open only.
         const { CanvasPanel } = await import('./panel');
-        const canvas = new CanvasPanel({ notebook, orchestrator, trans });
+        const canvas = new CanvasPanel({
+          notebook,
+          workflow: workflows.forNotebook(notebook),
+          orchestrator,
+          trans
+        });
         canvas.id = `continuum-canvas-${notebook.id}`;
         notebook.context.pathChanged.connect(() => void tracker.save(canvas));
         // While the layout is restored the notebook may not be in the shell yet; the restorer

@@ -71,7 +71,7 @@ export class NotebookWorkflow implements IDisposable {
 
   /** Write (or, with null, remove) a cell's node metadata, as one undoable step. */
   setNode(cellId: string, metadata: INodeMetadata | null): void {
-    this._transact(() => {
+    this.transact(() => {
       this._write(cellId, metadata);
       if (metadata === null) {
         // An untagged cell is no longer a dependency of anything.
@@ -99,7 +99,7 @@ export class NotebookWorkflow implements IDisposable {
     defaultPlacement: Placement
   ): void {
     const untag = cellIds.every(id => this.node(id)?.role === role);
-    this._transact(() => {
+    this.transact(() => {
       for (const id of cellIds) {
         this.setNode(
           id,
@@ -159,6 +159,29 @@ export class NotebookWorkflow implements IDisposable {
     const after = this.node(target)?.after;
     if (after?.includes(source)) {
       this.updateNode(target, { after: after.filter(id => id !== source) });
+    }
+  }
+
+  /**
+   * Make the edits one undoable step (nested calls join the outer step), e.g. deleting
+   * nodes and edges together.
+   */
+  transact(edit: () => void): void {
+    const outer = this._step === null;
+    if (outer) {
+      this._step = new Map();
+    }
+    try {
+      edit();
+    } finally {
+      if (outer) {
+        const step = this._step!;
+        this._step = null;
+        if (step.size) {
+          this._undo.push(step);
+          this._redo.length = 0;
+        }
+      }
     }
   }
 
@@ -226,26 +249,6 @@ export class NotebookWorkflow implements IDisposable {
       }
     }
     return null;
-  }
-
-  /** Group writes into one undoable step (nested calls join the outer step). */
-  private _transact(edit: () => void): void {
-    const outer = this._step === null;
-    if (outer) {
-      this._step = new Map();
-    }
-    try {
-      edit();
-    } finally {
-      if (outer) {
-        const step = this._step!;
-        this._step = null;
-        if (step.size) {
-          this._undo.push(step);
-          this._redo.length = 0;
-        }
-      }
-    }
   }
 
   private _write(cellId: string, metadata: INodeMetadata | null): void {

@@ -8,7 +8,6 @@ import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { flowIcon } from '../icons';
 import { CommandIDs, IOrchestrator, IWorkflows } from '../tokens';
-import type { NotebookWorkflow } from './model';
 // Needed at once: every notebook, restored ones included, shows its nodes' chips.
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { Workflows } from './workflows';
@@ -134,42 +133,21 @@ export const notebookPlugin: JupyterFrontEndPlugin<IWorkflows> = {
       required: ['source', 'target']
     };
 
-    const addDependency = (
-      workflow: NotebookWorkflow,
-      source: string,
-      target: string
-    ): boolean => {
-      if (!workflow.node(source) || !workflow.node(target)) {
-        Notification.error(
-          trans.__('Both cells must be workflow nodes to be connected.')
-        );
-        return false;
-      }
-      const cycle = workflow.addDependency(source, target);
-      if (cycle) {
-        Notification.error(
-          trans.__(
-            'Refused: %1 → %2 would close the cycle %3.',
-            workflow.label(source),
-            workflow.label(target),
-            cycle.map(id => workflow.label(id)).join(' → ')
-          ),
-          { autoClose: 8000 }
-        );
-        return false;
-      }
-      return true;
-    };
-
     commands.addCommand(CommandIDs.addDependency, {
       label: trans.__('Add Workflow Dependency'),
       caption: trans.__('Make one workflow node run after another'),
       describedBy: { args: edgeArgs },
       isEnabled: () => workflows.current !== null,
-      execute: args => {
+      execute: async args => {
         const workflow = workflows.current;
+        const { connectOrExplain } = await import('./notify');
         return workflow
-          ? addDependency(workflow, String(args.source), String(args.target))
+          ? connectOrExplain(
+              workflow,
+              String(args.source),
+              String(args.target),
+              trans
+            )
           : false;
       }
     });
@@ -290,8 +268,9 @@ export const notebookPlugin: JupyterFrontEndPlugin<IWorkflows> = {
           id => workflow.label(id),
           trans
         );
+        const { connectOrExplain } = await import('./notify');
         for (const edge of accepted) {
-          addDependency(workflow, edge.source, edge.target);
+          connectOrExplain(workflow, edge.source, edge.target, trans);
         }
       }
     });

@@ -1,0 +1,283 @@
+import { NotebookModel } from '@jupyterlab/notebook';
+
+import { METADATA_KEY, NotebookWorkflow } from '../../notebook/model';
+import { CanvasStore, CROSS_EDGE_CLASS, NOTEBOOK_METADATA_KEY } from '../store';
+
+function notebookWith(sources: string[]): NotebookModel {
+  const model = new NotebookModel();
+  model.sharedModel.insertCells(
+    0,
+    sources.map(source => ({ cell_type: 'code', source }))
+  );
+  model.sharedModel.clearUndoHistory();
+  return model;
+}
+
+const nextFrame = () =>
+  new Promise(resolve => requestAnimationFrame(() => resolve(undefined)));
+
+describe('CanvasStore', () => {
+  let model: NotebookModel;
+  let workflow: NotebookWorkflow;
+  let store: CanvasStore;
+  let cell: string[];
+
+  const state = () => store.state.getState();
+  const nodeIds = () => state().nodes.map(node => node.id);
+  const edgePairs = () => state().edges.map(edge => [edge.source, edge.target]);
+  /** What the canvas does on a handle-to-handle drag, minus the notification. */
+  const connect = (source: string, target: string) => {
+    const cycle = workflow.addDependency(source, target);
+    store.sync();
+    return cycle;
+  };
+
+  beforeEach(() => {
+    model = notebookWith([
+      '# load\nimport math',
+      'a = 1',
+      'b = a + 1',
+      'c = b * 2'
+    ]);
+    workflow = new NotebookWorkflow(model);
+    store = new CanvasStore({ workflow, defaultPlacement: () => 'edge' });
+    cell = Array.from(
+      { length: model.cells.length },
+      (_, i) => model.cells.get(i).id
+    );
+  });
+
+  afterEach(() => {
+    store.dispose();
+    workflow.dispose();
+    model.dispose();
+  });
+
+  it('mirrors tagged cells as nodes and `after` lists as edges', async () => {
+    expect(state().nodes).toEqual([]);
+    expect(state().cells.map(entry => entry.tagged)).toEqual([
+      false,
+      false,
+      false,
+      false
+    ]);
+
+    // Cell edits made outside the canvas reach it on the next frame.
+    workflow.toggleRole([cell[0], cell[1], cell[2]], 'node', 'edge');
+    workflow.toggleRole([cell[3]], 'setup', 'edge');
+    workflow.updateNode(cell[2], { placement: 'cloud', after: [cell[1]] });
+    workflow.updateNode(cell[1], { resources: { gpu: 1 } });
+    await nextFrame();
+
+    expect(nodeIds()).toEqual([cell[0], cell[1], cell[2]]);
+    expect(state().nodes[0]).toMatchObject({
+      type: 'workflow',
+      data: { label: 'import math', code: 'import math', placement: 'edge' }
+    });
+    expect(state().nodes[1].data.resources).toEqual({ gpu: 1 });
+    expect(edgePairs()).toEqual([[cell[1], cell[2]]]);
+    // edge → cloud: data leaves the device.
+    expect(state().edges[0].className).toBe(CROSS_EDGE_CLASS);
+
+    model.cells.get(1).sharedModel.setSource('x = 2');
+    await nextFrame();
+    expect(state().nodes[1].data.code).toBe('x = 2');
+  });
+
+  it('keeps unchanged nodes as the same objects', async () => {
+    workflow.toggleRole([cell[1], cell[2]], 'node', 'edge');
+    store.sync();
+    const [first, second] = state().nodes;
+    workflow.updateNode(cell[2], { label: 'train' });
+    store.sync();
+    expect(state().nodes[0]).toBe(first);
+    expect(state().nodes[1]).not.toBe(second);
+    expect(state().nodes[1].data.label).toBe('train');
+  });
+
+  it('lays out new nodes automatically and persists dragged positions', () => {
+    model.setMetadata(NOTEBOOK_METADATA_KEY, { last_run: 'r1' });
+    workflow.toggleRole([cell[1], cell[2]], 'node', 'edge');
+    workflow.addDependency(cell[1], cell[2]);
+    store.sync();
+    const [a, b] = state().nodes;
+    // Left to right along the edge.
+    expect(b.position.x).toBeGreaterThan(a.position.x);
+
+    store.savePositions([{ id: cell[1], position: { x: 10.4, y: -20 } }]);
+    expect(model.getMetadata(NOTEBOOK_METADATA_KEY)).toEqual({
+      last_run: 'r1',
+      positions: { [cell[1]]: { x: 10, y: -20 } }
+    });
+    expect(state().nodes[0].position).toEqual({ x: 10, y: -20 });
+
+    // A node tagged later goes below the others, which do not move.
+    workflow.toggleRole([cell[3]], 'node', 'edge');
+    store.sync();
+    const [, placedB, c] = state().nodes;
+    expect(placedB.position).toEqual(b.position);
+    expect(c.position.y).toBeGreaterThan(Math.max(a.position.y, b.position.y));
+
+    // Auto-layout saves every position.
+    store.autoLayout();
+    expect(
+      Object.keys(model.getMetadata(NOTEBOOK_METADATA_KEY).positions).sort()
+    ).toEqual([cell[1], cell[2], cell[3]].sort());
+  });
+
+  it('connects nodes through the workflow and refuses a cycle', () => {
+    workflow.toggleRole([cell[1], cell[2], cell[3]], 'node', 'edge');
+    expect(connect(cell[1], cell[2])).toBeNull();
+    expect(connect(cell[2], cell[3])).toBeNull();
+    expect(model.cells.get(3).getMetadata(METADATA_KEY).after).toEqual([
+      cell[2]
+    ]);
+    expect(edgePairs()).toEqual([
+      [cell[1], cell[2]],
+      [cell[2], cell[3]]
+    ]);
+
+    expect(connect(cell[3], cell[1])).toEqual([
+      cell[3],
+      cell[1],
+      cell[2],
+      cell[3]
+    ]);
+    expect(model.cells.get(1).getMetadata(METADATA_KEY).after).toEqual([]);
+    expect(state().edges).toHaveLength(2);
+
+    // Canvas edits are undoable through the workflow's history.
+    expect(state().canUndo).toBe(true);
+    store.undo();
+    expect(edgePairs()).toEqual([[cell[1], cell[2]]]);
+    store.redo();
+    expect(state().edges).toHaveLength(2);
+  });
+
+  it('deletes selected nodes by untagging their cells, in one undoable step', () => {
+    workflow.toggleRole([cell[1], cell[2], cell[3]], 'node', 'edge');
+    connect(cell[1], cell[2]);
+    connect(cell[2], cell[3]);
+    connect(cell[1], cell[3]);
+
+    store.select([cell[2]]);
+    // An edge selected with it: React Flow's own selection change.
+    store.onEdgesChange([
+      {
+        type: 'select',
+        id: state().edges.find(edge => edge.target === cell[3])!.id,
+        selected: true
+      }
+    ]);
+    store.onEdgesChange([
+      {
+        type: 'select',
+        id: state().edges.find(
+          edge => edge.source === cell[1] && edge.target === cell[3]
+        )!.id,
+        selected: true
+      }
+    ]);
+    store.deleteSelection();
+
+    expect(model.cells.length).toBe(4);
+    expect(model.cells.get(2).getMetadata(METADATA_KEY)).toBeUndefined();
+    expect(nodeIds()).toEqual([cell[1], cell[3]]);
+    expect(state().edges).toEqual([]);
+    expect(model.cells.get(3).getMetadata(METADATA_KEY).after).toEqual([]);
+
+    store.undo();
+    expect(nodeIds()).toEqual([cell[1], cell[2], cell[3]]);
+    expect(state().edges).toHaveLength(3);
+  });
+
+  it('ignores React Flow removals: deletion untags through deleteSelection', () => {
+    workflow.toggleRole([cell[1]], 'node', 'edge');
+    store.sync();
+    store.onNodesChange([{ type: 'remove', id: cell[1] }]);
+    expect(nodeIds()).toEqual([cell[1]]);
+  });
+
+  it('places dropped cells, tagging the untagged and selecting all', () => {
+    workflow.toggleRole([cell[1]], 'node', 'cloud');
+    store.sync();
+    const before = state().nodes[0].position;
+
+    store.placeCells([cell[1], cell[2]], { x: 300, y: 40 });
+
+    expect(workflow.node(cell[2])).toMatchObject({
+      role: 'node',
+      placement: 'edge'
+    });
+    expect(state().nodes.find(node => node.id === cell[2])!.position).toEqual({
+      x: 300,
+      y: 40
+    });
+    // Already a node: only selected, not moved.
+    expect(state().nodes[0].position).toEqual(before);
+    expect(state().selection).toEqual([cell[1], cell[2]]);
+  });
+
+  it('sets the placement of the selection in one step', () => {
+    workflow.toggleRole([cell[1], cell[2]], 'node', 'edge');
+    store.sync();
+    store.select([cell[1], cell[2]]);
+    store.setPlacement('cloud');
+    expect(state().nodes.map(node => node.data.placement)).toEqual([
+      'cloud',
+      'cloud'
+    ]);
+    store.undo();
+    expect(state().nodes.map(node => node.data.placement)).toEqual([
+      'edge',
+      'edge'
+    ]);
+  });
+
+  it('re-creates only the changed node of a 1,000-node workflow', () => {
+    // A chain c0 → c1 → … → c999, written straight into the cells' metadata.
+    const ids = Array.from({ length: 1000 }, (_, i) => `c${i}`);
+    const big = new NotebookModel();
+    big.sharedModel.insertCells(
+      0,
+      ids.map((id, i) => ({
+        id,
+        cell_type: 'code',
+        source: `x${i} = ${i}`,
+        metadata: {
+          [METADATA_KEY]: {
+            role: 'node',
+            placement: 'edge',
+            after: i ? [ids[i - 1]] : []
+          }
+        }
+      }))
+    );
+    const bigWorkflow = new NotebookWorkflow(big);
+    const bigStore = new CanvasStore({
+      workflow: bigWorkflow,
+      defaultPlacement: () => 'edge'
+    });
+    const before = bigStore.state.getState();
+    expect(before.nodes).toHaveLength(1000);
+    expect(before.edges).toHaveLength(999);
+
+    bigWorkflow.updateNode(ids[500], { placement: 'cloud' });
+    bigStore.sync();
+    const after = bigStore.state.getState();
+    const changed = after.nodes.filter((node, i) => node !== before.nodes[i]);
+    expect(changed.map(node => node.id)).toEqual([ids[500]]);
+    // Only the two edges around it change class (they now cross edge ↔ cloud).
+    const changedEdges = after.edges.filter(
+      (edge, i) => edge !== before.edges[i]
+    );
+    expect(changedEdges.map(edge => edge.className)).toEqual([
+      CROSS_EDGE_CLASS,
+      CROSS_EDGE_CLASS
+    ]);
+
+    bigStore.dispose();
+    bigWorkflow.dispose();
+    big.dispose();
+  });
+});

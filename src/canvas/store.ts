@@ -1,0 +1,455 @@
+import type { INotebookModel } from '@jupyterlab/notebook';
+import { IDisposable } from '@lumino/disposable';
+import { Signal } from '@lumino/signaling';
+import {
+  applyEdgeChanges,
+  applyNodeChanges,
+  Edge,
+  EdgeChange,
+  Node,
+  NodeChange
+} from '@xyflow/react';
+import { createStore, StoreApi } from 'zustand/vanilla';
+
+import type { NotebookWorkflow } from '../notebook/model';
+import {
+  firstMeaningfulLine,
+  ICellInfo,
+  IResources,
+  isNode,
+  nodeLabel,
+  Placement
+} from '../workflow';
+import {
+  DEFAULT_NODE_SIZE,
+  IPoint,
+  layoutLeftToRight,
+  placeNewNodes
+} from './layout';
+
+/** Key of the canvas data in the notebook-level metadata (DESIGN §3.1). */
+export const NOTEBOOK_METADATA_KEY = 'continuum';
+
+/** What a node card shows; a type alias, as React Flow wants an indexable record. */
+export type WorkflowNodeData = {
+  label: string;
+  code: string;
+  placement: Placement;
+  resources: IResources | null;
+};
+
+export type WorkflowFlowNode = Node<WorkflowNodeData, 'workflow'>;
+
+/** A code cell in the canvas's cell list. */
+export interface ICellEntry {
+  id: string;
+  label: string;
+  tagged: boolean;
+}
+
+export interface ICanvasState {
+  /** The workflow nodes (tagged cells with role `node`), as React Flow nodes. */
+  nodes: WorkflowFlowNode[];
+  /** One edge per `after` entry between two nodes. */
+  edges: Edge[];
+  /** The notebook's code cells, in notebook order. */
+  cells: ICellEntry[];
+  /** Ids of the selected nodes. */
+  selection: string[];
+  /** Id of the notebook's active cell, whose node is highlighted. */
+  activeCell: string | null;
+  canUndo: boolean;
+  canRedo: boolean;
+  /** Bumped to ask the view to fit the graph into sight. */
+  fitRequest: number;
+}
+
+/** Edge class for data that moves between placements (e.g. leaves an edge device). */
+export const CROSS_EDGE_CLASS = 'jp-Continuum-crossEdge';
+
+/**
+ * The state of one canvas: a mirror of the notebook's workflow that React Flow renders.
+ *
+ * Edits made on the canvas go through `NotebookWorkflow`, so they land in the cell metadata
+ * and in the workflow's undo history; the mirror follows every change of the cells. Node
+ * positions live in the notebook metadata (`continuum.positions`); nodes without one are laid
+ * out automatically and keep that place, in memory, until moved.
+ */
+export class CanvasStore implements IDisposable {
+  constructor(options: CanvasStore.IOptions) {
+    this.workflow = options.workflow;
+    this._defaultPlacement = options.defaultPlacement;
+    this.state = createStore<ICanvasState>(() => ({
+      nodes: [],
+      edges: [],
+      cells: [],
+      selection: [],
+      activeCell: null,
+      canUndo: false,
+      canRedo: false,
+      fitRequest: 0
+    }));
+    this.workflow.changed.connect(this.sync, this);
+    this._model.metadataChanged.connect(this._onMetadataChanged, this);
+    this.sync();
+  }
+
+  readonly workflow: NotebookWorkflow;
+  readonly state: StoreApi<ICanvasState>;
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    Signal.disconnectReceiver(this);
+  }
+
+  /** Node positions saved in the notebook metadata. */
+  positions(): Record<string, IPoint> {
+    const raw = (this._model.getMetadata(NOTEBOOK_METADATA_KEY) as any)
+      ?.positions;
+    const positions: Record<string, IPoint> = {};
+    if (raw && typeof raw === 'object') {
+      for (const [id, point] of Object.entries<any>(raw)) {
+        if (Number.isFinite(point?.x) && Number.isFinite(point?.y)) {
+          positions[id] = { x: point.x, y: point.y };
+        }
+      }
+    }
+    return positions;
+  }
+
+  /**
+   * Rebuild the mirror from the workflow. Unchanged nodes and edges keep their objects, so
+   * memoised components and React Flow skip them.
+   */
+  sync(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    const cells = this.workflow.cells();
+    const nodeCells = cells.filter(isNode);
+    const byId = new Map(nodeCells.map(cell => [cell.id, cell]));
+    const links = nodeCells.flatMap(cell =>
+      (cell.continuum?.after ?? [])
+        .filter(source => byId.has(source))
+        .map(source => ({ source, target: cell.id }))
+    );
+    const current = this.state.getState();
+    const previous = new Map(current.nodes.map(node => [node.id, node]));
+    const stored = this.positions();
+    this._placeNewNodes(nodeCells, links, stored, previous);
+
+    const nodes = nodeCells.map(cell => {
+      const old = previous.get(cell.id);
+      // A node being dragged stays under the pointer until the drag stops and is saved.
+      const position = old?.dragging
+        ? old.position
+        : (stored[cell.id] ?? this._autoPositions.get(cell.id)!);
+      const data = nodeData(cell);
+      if (
+        old &&
+        samePoint(old.position, position) &&
+        sameData(old.data, data)
+      ) {
+        return old;
+      }
+      return { ...old, id: cell.id, type: 'workflow' as const, position, data };
+    });
+
+    const previousEdges = new Map(current.edges.map(edge => [edge.id, edge]));
+    const edges = links.map(({ source, target }) => {
+      const id = edgeId(source, target);
+      const cross =
+        byId.get(source)?.continuum?.placement !==
+        byId.get(target)?.continuum?.placement;
+      const className = cross ? CROSS_EDGE_CLASS : undefined;
+      const old = previousEdges.get(id);
+      if (old && old.className === className) {
+        return old;
+      }
+      return { ...old, id, source, target, className, animated: cross };
+    });
+
+    const entries = cells
+      .filter(cell => cell.cellType === 'code')
+      .map(cell => ({
+        id: cell.id,
+        label: nodeLabel(cell),
+        tagged: isNode(cell)
+      }));
+
+    this.state.setState({
+      nodes: sameItems(current.nodes, nodes) ? current.nodes : nodes,
+      edges: sameItems(current.edges, edges) ? current.edges : edges,
+      cells: sameEntries(current.cells, entries) ? current.cells : entries,
+      selection: selectedIds(nodes, current.selection),
+      canUndo: this.workflow.canUndo,
+      canRedo: this.workflow.canRedo
+    });
+  }
+
+  /** Apply React Flow's changes (moves, selection, measured sizes) to the mirror. */
+  readonly onNodesChange = (changes: NodeChange<WorkflowFlowNode>[]): void => {
+    // Removal goes through `deleteSelection`, which untags the cells.
+    const kept = changes.filter(change => change.type !== 'remove');
+    const { nodes, selection } = this.state.getState();
+    const next = applyNodeChanges(kept, nodes);
+    this.state.setState({
+      nodes: next,
+      selection: selectedIds(next, selection)
+    });
+  };
+
+  readonly onEdgesChange = (changes: EdgeChange[]): void => {
+    const kept = changes.filter(change => change.type !== 'remove');
+    this.state.setState({
+      edges: applyEdgeChanges(kept, this.state.getState().edges)
+    });
+  };
+
+  /**
+   * Delete the selected edges and nodes, as one undoable step. A deleted node untags its
+   * cell; the cell itself stays.
+   */
+  deleteSelection(): void {
+    const { nodes, edges } = this.state.getState();
+    const removed = new Set(
+      nodes.filter(node => node.selected).map(node => node.id)
+    );
+    // Edges of deleted nodes go with their nodes.
+    const cut = edges.filter(
+      edge =>
+        edge.selected && !removed.has(edge.source) && !removed.has(edge.target)
+    );
+    if (removed.size === 0 && cut.length === 0) {
+      return;
+    }
+    this.workflow.transact(() => {
+      for (const edge of cut) {
+        this.workflow.removeDependency(edge.source, edge.target);
+      }
+      for (const id of removed) {
+        this.workflow.setNode(id, null);
+      }
+    });
+    this.sync();
+  }
+
+  /** Run the selected nodes on a placement, as one undoable step. */
+  setPlacement(placement: Placement): void {
+    const { selection } = this.state.getState();
+    if (selection.length) {
+      this.workflow.transact(() =>
+        this.workflow.setPlacement(selection, placement)
+      );
+      this.sync();
+    }
+  }
+
+  undo(): void {
+    this.workflow.undo();
+    this.sync();
+  }
+
+  redo(): void {
+    this.workflow.redo();
+    this.sync();
+  }
+
+  /**
+   * Put code cells on the canvas: untagged ones become nodes (at `at`, when given, else
+   * laid out below the others); ones already on the canvas stay where they are. All of
+   * them end up selected.
+   */
+  placeCells(cellIds: string[], at?: IPoint): void {
+    const codeCells = new Set(
+      this.workflow
+        .cells()
+        .filter(cell => cell.cellType === 'code')
+        .map(cell => cell.id)
+    );
+    const ids = cellIds.filter(id => codeCells.has(id));
+    const fresh = ids.filter(id => this.workflow.node(id)?.role !== 'node');
+    if (fresh.length) {
+      this.workflow.toggleRole(fresh, 'node', this._defaultPlacement());
+      if (at) {
+        const step = DEFAULT_NODE_SIZE.height + 20;
+        this.savePositions(
+          fresh.map((id, i) => ({
+            id,
+            position: { x: at.x, y: at.y + i * step }
+          }))
+        );
+      }
+    }
+    this.sync();
+    this.select(ids);
+  }
+
+  /** Select exactly these nodes (and no edge). */
+  select(ids: string[]): void {
+    const wanted = new Set(ids);
+    const { nodes, edges } = this.state.getState();
+    const next = nodes.map(node =>
+      !!node.selected === wanted.has(node.id)
+        ? node
+        : { ...node, selected: wanted.has(node.id) }
+    );
+    this.state.setState({
+      nodes: next,
+      edges: edges.map(edge =>
+        edge.selected ? { ...edge, selected: false } : edge
+      ),
+      selection: selectedIds(next, this.state.getState().selection)
+    });
+  }
+
+  /**
+   * Save node positions in the notebook metadata, keeping its other keys and dropping the
+   * positions of cells that no longer exist.
+   */
+  savePositions(moved: readonly { id: string; position: IPoint }[]): void {
+    const cellIds = new Set(this.workflow.cells().map(cell => cell.id));
+    const positions: Record<string, IPoint> = {};
+    const merged = Object.entries(this.positions()).concat(
+      moved.map(node => [node.id, node.position])
+    );
+    for (const [id, { x, y }] of merged) {
+      if (cellIds.has(id)) {
+        positions[id] = { x: Math.round(x), y: Math.round(y) };
+      }
+    }
+    const meta = this._model.getMetadata(NOTEBOOK_METADATA_KEY);
+    this._model.setMetadata(NOTEBOOK_METADATA_KEY, {
+      ...(meta && typeof meta === 'object' ? meta : {}),
+      positions
+    });
+  }
+
+  /** Lay the whole graph out left to right, save the positions and fit the view. */
+  autoLayout(): void {
+    const { nodes, edges } = this.state.getState();
+    const positions = layoutLeftToRight(
+      nodes.map(node => ({ id: node.id, ...node.measured })),
+      edges
+    );
+    this._autoPositions.clear();
+    this.savePositions(
+      Array.from(positions, ([id, position]) => ({ id, position }))
+    );
+    this.sync();
+    this.requestFit();
+  }
+
+  setActiveCell(id: string | null): void {
+    this.state.setState({ activeCell: id });
+  }
+
+  requestFit(): void {
+    this.state.setState(state => ({ fitRequest: state.fitRequest + 1 }));
+  }
+
+  /** Give nodes without a saved or automatic position one, below the others. */
+  private _placeNewNodes(
+    nodeCells: ICellInfo[],
+    links: { source: string; target: string }[],
+    stored: Record<string, IPoint>,
+    previous: Map<string, WorkflowFlowNode>
+  ): void {
+    const isFresh = (id: string) => !stored[id] && !this._autoPositions.has(id);
+    const fresh = nodeCells.filter(cell => isFresh(cell.id));
+    if (fresh.length === 0) {
+      return;
+    }
+    const placed = nodeCells
+      .filter(cell => !isFresh(cell.id))
+      .map(cell => ({
+        ...(stored[cell.id] ?? this._autoPositions.get(cell.id)!),
+        height: previous.get(cell.id)?.measured?.height
+      }));
+    const positions = placeNewNodes(
+      fresh.map(cell => ({ id: cell.id })),
+      links,
+      placed
+    );
+    for (const [id, position] of positions) {
+      this._autoPositions.set(id, position);
+    }
+  }
+
+  private _onMetadataChanged(_: INotebookModel, change: { key: string }): void {
+    if (change.key === NOTEBOOK_METADATA_KEY) {
+      this.sync();
+    }
+  }
+
+  private get _model(): INotebookModel {
+    return this.workflow.model;
+  }
+
+  private _defaultPlacement: () => Placement;
+  private _autoPositions = new Map<string, IPoint>();
+  private _isDisposed = false;
+}
+
+export namespace CanvasStore {
+  export interface IOptions {
+    workflow: NotebookWorkflow;
+    /** Placement given to cells tagged from the canvas. */
+    defaultPlacement: () => Placement;
+  }
+}
+
+export function edgeId(source: string, target: string): string {
+  return `${source}->${target}`;
+}
+
+function nodeData(cell: ICellInfo): WorkflowNodeData {
+  return {
+    label: nodeLabel(cell),
+    code: firstMeaningfulLine(cell.source) ?? '',
+    placement: cell.continuum?.placement ?? '',
+    resources: cell.continuum?.resources ?? null
+  };
+}
+
+function sameData(a: WorkflowNodeData, b: WorkflowNodeData): boolean {
+  return (
+    a.label === b.label &&
+    a.code === b.code &&
+    a.placement === b.placement &&
+    JSON.stringify(a.resources) === JSON.stringify(b.resources)
+  );
+}
+
+function samePoint(a: IPoint, b: IPoint): boolean {
+  return a.x === b.x && a.y === b.y;
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
+}
+
+function sameEntries(a: ICellEntry[], b: ICellEntry[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every(
+      (entry, i) =>
+        entry.id === b[i].id &&
+        entry.label === b[i].label &&
+        entry.tagged === b[i].tagged
+    )
+  );
+}
+
+/** The ids of the selected nodes; `previous` itself when they did not change. */
+function selectedIds(nodes: WorkflowFlowNode[], previous: string[]): string[] {
+  const ids = nodes.filter(node => node.selected).map(node => node.id);
+  return sameItems(ids, previous) ? previous : ids;
+}

@@ -1,0 +1,285 @@
+import {
+  expect,
+  IJupyterLabPageFixture,
+  Locator,
+  test
+} from '@jupyterlab/galata';
+
+import { runCommand } from './helpers';
+
+const NAME = 'flow-canvas.ipynb';
+const ARTIFACTS = 'artifacts';
+
+interface INotebookState {
+  cells: {
+    id: string;
+    continuum?: { placement?: string; after?: string[]; role?: string };
+  }[];
+  positions: Record<string, { x: number; y: number }>;
+}
+
+/** The notebook's cells and canvas positions, read from its model (the canvas may be current). */
+async function notebookState(
+  page: IJupyterLabPageFixture
+): Promise<INotebookState> {
+  return page.evaluate(name => {
+    const panel = Array.from(window.jupyterapp.shell.widgets('main')).find(
+      (widget: any) => widget.context?.path?.endsWith(name)
+    ) as any;
+    const json = panel.context.model.toJSON();
+    return {
+      cells: json.cells.map((cell: any) => ({
+        id: cell.id,
+        continuum: cell.metadata.continuum
+      })),
+      positions: json.metadata.continuum?.positions ?? {}
+    };
+  }, NAME);
+}
+
+async function center(locator: Locator): Promise<{ x: number; y: number }> {
+  const box = await locator.boundingBox();
+  expect(box).toBeTruthy();
+  return { x: box!.x + box!.width / 2, y: box!.y + box!.height / 2 };
+}
+
+/** Press the mouse on one element, move there in steps (as a user does), release on the other. */
+async function drag(
+  page: IJupyterLabPageFixture,
+  from: Locator,
+  to: { x: number; y: number } | Locator
+): Promise<void> {
+  // Wait for both ends to stand still (the view may still be fitting).
+  await from.hover({ trial: true });
+  if (!('x' in to)) {
+    await to.hover({ trial: true });
+  }
+  const start = await center(from);
+  const end = 'x' in to ? to : await center(to);
+  await page.mouse.move(start.x, start.y);
+  await page.mouse.down();
+  // Start towards the end: moving towards the canvas border would pan the view.
+  const length = Math.hypot(end.x - start.x, end.y - start.y) || 1;
+  await page.mouse.move(
+    start.x + (10 * (end.x - start.x)) / length,
+    start.y + (10 * (end.y - start.y)) / length,
+    { steps: 3 }
+  );
+  await page.mouse.move(end.x, end.y, { steps: 15 });
+  await page.mouse.up();
+}
+
+test('the canvas edits the workflow two ways with the notebook and comes back on reload', async ({
+  page
+}) => {
+  await page.notebook.createNew(NAME);
+  await page.notebook.setCell(
+    0,
+    'code',
+    'def load():\n    return [1, 2, 3]\n\ndata = load()'
+  );
+  await page.notebook.addCell('code', 'total = sum(data)');
+  await page.notebook.addCell('code', 'print("<b>total</b>", total)');
+  await page.notebook.addCell('code', 'summary = {"total": total}');
+  for (const index of [0, 1]) {
+    await page.notebook.selectCells(index);
+    await runCommand(page, 'continuum:toggle-node');
+  }
+  // Galata's window is small: give the notebook and its canvas the room.
+  await page.sidebar.close('left');
+  await runCommand(page, 'continuum:open-canvas');
+
+  const canvas = page.locator('.jp-Continuum-canvasPanel');
+  const nodes = canvas.locator('[data-continuum-node-id]');
+  await expect(nodes).toHaveCount(2);
+  const id = (await notebookState(page)).cells.map(cell => cell.id);
+  const node = (i: number) =>
+    canvas.locator(`[data-continuum-node-id="${id[i]}"]`);
+  await expect(node(0).locator('.jp-Continuum-nodeLabel')).toHaveText('load');
+  await expect(node(0).locator('.jp-Continuum-nodeCode')).toHaveText(
+    'def load():'
+  );
+  await expect(
+    node(0).locator('.jp-Continuum-badge[data-continuum-status="pending"]')
+  ).toBeVisible();
+
+  // Connect two nodes by dragging from one's output handle to the other's input handle.
+  await drag(
+    page,
+    node(0).locator('.react-flow__handle-right'),
+    node(1).locator('.react-flow__handle-left')
+  );
+  await expect
+    .poll(async () => (await notebookState(page)).cells[1].continuum?.after)
+    .toEqual([id[0]]);
+  await expect(canvas.locator('.react-flow__edge')).toHaveCount(1);
+
+  // Drag the third cell by its prompt onto the canvas: it becomes a node where it lands.
+  const pane = canvas.locator('.react-flow__pane');
+  const paneBox = (await pane.boundingBox())!;
+  const drop = {
+    x: Math.round(paneBox.x + paneBox.width * 0.55),
+    y: Math.round(paneBox.y + paneBox.height * 0.08)
+  };
+  await drag(
+    page,
+    page.locator('.jp-Notebook .jp-Cell').nth(2).locator('.jp-InputPrompt'),
+    drop
+  );
+  await expect(nodes).toHaveCount(3);
+  const dropped = await notebookState(page);
+  expect(dropped.cells).toHaveLength(4);
+  expect(dropped.cells[2].continuum).toMatchObject({ role: 'node' });
+  expect(dropped.positions[id[2]]).toBeTruthy();
+  const landed = (await canvas
+    .locator(`.react-flow__node[data-id="${id[2]}"]`)
+    .boundingBox())!;
+  expect(Math.abs(landed.x - drop.x)).toBeLessThan(4);
+  expect(Math.abs(landed.y - drop.y)).toBeLessThan(4);
+  // Cell text is rendered as text.
+  await expect(node(2).locator('.jp-Continuum-nodeLabel')).toHaveText(
+    'print("<b>total</b>", total)'
+  );
+  await expect(node(2).locator('b')).toHaveCount(0);
+
+  // Auto-layout puts every node apart and saves the positions.
+  const toolbar = canvas.locator('.jp-Toolbar');
+  await toolbar.locator('[data-continuum-action="layout"]').click();
+  await expect
+    .poll(async () => Object.keys((await notebookState(page)).positions).sort())
+    .toEqual([id[0], id[1], id[2]].sort());
+
+  await drag(
+    page,
+    node(1).locator('.react-flow__handle-right'),
+    node(2).locator('.react-flow__handle-left')
+  );
+  await expect
+    .poll(async () => (await notebookState(page)).cells[2].continuum?.after)
+    .toEqual([id[1]]);
+
+  // Closing a cycle is refused, with a message naming it.
+  await drag(
+    page,
+    node(2).locator('.react-flow__handle-right'),
+    node(0).locator('.react-flow__handle-left')
+  );
+  await expect(
+    page.locator('.Toastify__toast', { hasText: 'cycle' })
+  ).toBeVisible();
+  expect((await notebookState(page)).cells[0].continuum?.after).toEqual([]);
+  await expect(canvas.locator('.react-flow__edge')).toHaveCount(2);
+
+  // Selecting a node shows its cell; the placement key moves it to the cloud.
+  await node(2).locator('.jp-Continuum-nodeLabel').click();
+  await expect(node(2)).toHaveClass(/jp-mod-active/);
+  await expect(page.locator('.jp-Notebook .jp-Cell').nth(2)).toHaveClass(
+    /jp-mod-active/
+  );
+  await page.keyboard.press('c');
+  await expect
+    .poll(async () => (await notebookState(page)).cells[2].continuum?.placement)
+    .toBe('cloud');
+  await expect(
+    node(2).locator('.jp-Continuum-placement[data-placement="cloud"]')
+  ).toBeVisible();
+  // The edge into it now carries data from the edge to the cloud.
+  await expect(canvas.locator('.jp-Continuum-crossEdge')).toHaveCount(1);
+  // The notebook did not take the key: no cell was copied or changed type.
+  expect((await notebookState(page)).cells).toHaveLength(4);
+
+  // Undo and redo, from the keyboard and the toolbar.
+  await page.keyboard.press('Control+z');
+  await expect
+    .poll(async () => (await notebookState(page)).cells[2].continuum?.placement)
+    .toBe('edge');
+  await page.keyboard.press('Control+Shift+z');
+  await expect
+    .poll(async () => (await notebookState(page)).cells[2].continuum?.placement)
+    .toBe('cloud');
+  await toolbar.locator('[data-continuum-action="undo"]').click();
+  await expect
+    .poll(async () => (await notebookState(page)).cells[2].continuum?.placement)
+    .toBe('edge');
+  await toolbar.locator('[data-continuum-action="redo"]').click();
+  await expect
+    .poll(async () => (await notebookState(page)).cells[2].continuum?.placement)
+    .toBe('cloud');
+
+  // Deleting a node untags its cell (the cell stays); undo brings it back.
+  await node(0).locator('.jp-Continuum-nodeLabel').click();
+  await page.keyboard.press('Delete');
+  await expect(nodes).toHaveCount(2);
+  let state = await notebookState(page);
+  expect(state.cells).toHaveLength(4);
+  expect(state.cells[0].continuum).toBeUndefined();
+  expect(state.cells[1].continuum?.after).toEqual([]);
+  await page.keyboard.press('Control+z');
+  await expect(nodes).toHaveCount(3);
+  expect((await notebookState(page)).cells[1].continuum?.after).toEqual([
+    id[0]
+  ]);
+
+  // A cell of the side list joins the workflow with a click.
+  await canvas.locator('.jp-Continuum-cellListToggle').click();
+  await canvas.locator(`[data-continuum-cell-id="${id[3]}"]`).click();
+  await expect(nodes).toHaveCount(4);
+  await canvas.locator('.jp-Continuum-cellListToggle').click();
+
+  // Cells edited in the notebook show on the canvas at once.
+  // The notebook becomes current (`activate` by name also matches the canvas tab).
+  await page.locator('.jp-Notebook .jp-Cell').nth(3).click();
+  await page.notebook.setCell(3, 'code', 'report = {"sum": total}');
+  await expect(node(3).locator('.jp-Continuum-nodeLabel')).toHaveText(
+    'report = {"sum": total}'
+  );
+
+  // Auto-layout orders the chain from left to right.
+  await toolbar.locator('[data-continuum-action="layout"]').click();
+  await expect
+    .poll(async () => {
+      const { positions } = await notebookState(page);
+      return (
+        positions[id[0]]?.x < positions[id[1]]?.x &&
+        positions[id[1]]?.x < positions[id[2]]?.x
+      );
+    })
+    .toBe(true);
+  const saved = (await notebookState(page)).positions;
+
+  await canvas.locator('.react-flow__controls-fitview').click();
+  await page.screenshot({ path: `${ARTIFACTS}/canvas-light.png` });
+  await page.theme.setDarkTheme();
+  await expect(nodes).toHaveCount(4);
+  await page.screenshot({ path: `${ARTIFACTS}/canvas-dark.png` });
+
+  // Reload: the same canvas comes back beside the notebook, with the saved positions.
+  await page.locator('.jp-Notebook .jp-Cell').first().click();
+  await page.notebook.save();
+  await expect
+    .poll(() =>
+      page.evaluate(async () => {
+        const { values } =
+          await window.jupyterapp.serviceManager.workspaces.list();
+        return values.some(workspace =>
+          JSON.stringify(workspace.data['layout-restorer:data']).includes(
+            'continuum-canvas:'
+          )
+        );
+      })
+    )
+    .toBe(true);
+  await page.reload({ waitForIsReady: false });
+  await page.evaluate(async () => {
+    await window.jupyterapp.restored;
+  });
+  await expect(page.locator('.jp-Continuum-canvasPanel')).toHaveCount(1);
+  await expect(nodes).toHaveCount(4);
+  await expect(canvas.locator('.react-flow__edge')).toHaveCount(2);
+  state = await notebookState(page);
+  expect(state.positions).toEqual(saved);
+  expect(state.cells[2].continuum).toMatchObject({
+    placement: 'cloud',
+    after: [id[1]]
+  });
+});
