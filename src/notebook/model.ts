@@ -52,6 +52,7 @@ export class NotebookWorkflow implements IDisposable {
     if (!this._snapshot) {
       this._snapshot = this._readCells();
       this._byId = new Map(this._snapshot.map(cell => [cell.id, cell]));
+      this._index = new Map(this._snapshot.map((cell, i) => [cell.id, i]));
     }
     return this._snapshot;
   }
@@ -225,30 +226,27 @@ export class NotebookWorkflow implements IDisposable {
   }
 
   private _readCells(): ICellInfo[] {
-    const model = this.model;
     const cells: ICellInfo[] = [];
-    for (let i = 0; i < model.cells.length; i++) {
-      const cell = model.cells.get(i);
-      const meta = readNodeMetadata(cell.getMetadata(METADATA_KEY));
-      cells.push({
-        id: cell.id,
-        cellType: cell.type as ICellInfo['cellType'],
-        source: cell.sharedModel.getSource(),
-        ...(meta ? { continuum: meta } : {})
-      });
+    for (let i = 0; i < this.model.cells.length; i++) {
+      cells.push(this._readCell(this.model.cells.get(i)));
     }
     return cells;
   }
 
+  private _readCell(cell: ICellModel): ICellInfo {
+    const meta = readNodeMetadata(cell.getMetadata(METADATA_KEY));
+    return {
+      id: cell.id,
+      cellType: cell.type as ICellInfo['cellType'],
+      source: cell.sharedModel.getSource(),
+      ...(meta ? { continuum: meta } : {})
+    };
+  }
+
   private _cellModel(cellId: string): ICellModel | null {
-    const model = this.model;
-    for (let i = 0; i < model.cells.length; i++) {
-      const cell = model.cells.get(i);
-      if (cell.id === cellId) {
-        return cell;
-      }
-    }
-    return null;
+    this.cells();
+    const index = this._index.get(cellId);
+    return index === undefined ? null : this.model.cells.get(index);
   }
 
   private _write(cellId: string, metadata: INodeMetadata | null): void {
@@ -286,8 +284,8 @@ export class NotebookWorkflow implements IDisposable {
         this._watch(cell);
       }
     }
+    this._snapshot = null;
     if (change.type === 'remove') {
-      this._snapshot = null;
       this._dropDanglingDependencies();
     }
     this._schedule();
@@ -311,12 +309,21 @@ export class NotebookWorkflow implements IDisposable {
     }
   }
 
-  private _onCellChanged(): void {
+  /** A cell's own change refreshes its entry only: bulk edits stay linear. */
+  private _onCellChanged(cell: ICellModel): void {
+    const index = this._index.get(cell.id);
+    if (this._snapshot && index !== undefined) {
+      const fresh = this._readCell(cell);
+      this._snapshot = this._snapshot.slice();
+      this._snapshot[index] = fresh;
+      this._byId.set(fresh.id, fresh);
+    } else {
+      this._snapshot = null;
+    }
     this._schedule();
   }
 
   private _schedule(): void {
-    this._snapshot = null;
     if (this._frame !== null || this._isDisposed) {
       return;
     }
@@ -328,6 +335,7 @@ export class NotebookWorkflow implements IDisposable {
 
   private _snapshot: ICellInfo[] | null = null;
   private _byId = new Map<string, ICellInfo>();
+  private _index = new Map<string, number>();
   private _step: Step | null = null;
   private _undo: Step[] = [];
   private _redo: Step[] = [];
