@@ -288,6 +288,9 @@ export class NotebookWorkflow implements IDisposable {
     if (change.type === 'remove') {
       this._dropDanglingDependencies();
     }
+    if (change.type === 'add' && this._detached.size) {
+      this._reattach(change.newValues as ICellModel[]);
+    }
     this._schedule();
   }
 
@@ -301,10 +304,32 @@ export class NotebookWorkflow implements IDisposable {
     for (const cell of cells) {
       const after = cell.continuum?.after;
       if (after?.some(id => !ids.has(id))) {
+        for (const gone of after.filter(id => !ids.has(id))) {
+          this._detached.set(gone, [
+            ...(this._detached.get(gone) ?? []),
+            cell.id
+          ]);
+        }
         this._write(cell.id, {
           ...cell.continuum,
           after: after.filter(id => ids.has(id))
         });
+      }
+    }
+  }
+
+  /**
+   * A cut cell pasted back keeps its id (JupyterLab keeps ids on cut/paste): give it back
+   * the dependents it had, so moving a cell by cut and paste keeps its edges.
+   */
+  private _reattach(added: ICellModel[]): void {
+    for (const cell of added) {
+      const dependents = this._detached.get(cell.id);
+      this._detached.delete(cell.id);
+      for (const dependent of dependents ?? []) {
+        if (this.node(dependent) && this.node(cell.id)) {
+          this.addDependency(cell.id, dependent);
+        }
       }
     }
   }
@@ -336,6 +361,7 @@ export class NotebookWorkflow implements IDisposable {
   private _snapshot: ICellInfo[] | null = null;
   private _byId = new Map<string, ICellInfo>();
   private _index = new Map<string, number>();
+  private _detached = new Map<string, string[]>();
   private _step: Step | null = null;
   private _undo: Step[] = [];
   private _redo: Step[] = [];

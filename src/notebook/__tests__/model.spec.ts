@@ -95,6 +95,21 @@ describe('NotebookWorkflow', () => {
     expect(workflow.node(cell[3])?.after).toEqual([]);
   });
 
+  it('keeps the edges of a node moved by cut and paste', () => {
+    workflow.toggleRole([cell[1], cell[2], cell[3]], 'node', 'edge');
+    workflow.addDependency(cell[1], cell[2]);
+    workflow.addDependency(cell[2], cell[3]);
+    const cut = model.cells.get(1).toJSON();
+
+    model.sharedModel.deleteCell(1);
+    expect(workflow.node(cell[2])?.after).toEqual([]);
+    model.sharedModel.insertCell(2, cut);
+
+    expect(ids(model)).toEqual([cell[0], cell[2], cell[1], cell[3]]);
+    expect(workflow.node(cell[2])?.after).toEqual([cell[1]]);
+    expect(workflow.node(cell[3])?.after).toEqual([cell[2]]);
+  });
+
   it('untagging a node removes it from its dependents', () => {
     workflow.toggleRole([cell[1], cell[2]], 'node', 'edge');
     workflow.addDependency(cell[1], cell[2]);
