@@ -162,3 +162,43 @@ test('deleting a node removes it from every dependency list', async ({
   await page.keyboard.press('z');
   await expect.poll(async () => (await notebookCells(page)).length).toBe(2);
 });
+
+test('the chip opens the node editor and its edits land in the metadata', async ({
+  page
+}) => {
+  await page.notebook.createNew('editor.ipynb');
+  await page.notebook.setCell(0, 'code', 'rows = load_rows()');
+  await page.notebook.selectCells(0);
+  await runCommand(page, 'continuum:toggle-node');
+
+  await page.locator('.jp-Continuum-cellChip').click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog.locator('.jp-Continuum-nodeForm')).toBeVisible();
+  await dialog.locator('input[name="label"]').fill('ingest');
+  await dialog.locator('select[name="placement"]').selectOption('cloud');
+  await dialog.locator('input[name="memory"]').fill('2GiB');
+  await dialog.locator('input[name="retries"]').fill('2');
+  await dialog.locator('input[name="timeout_s"]').fill('30');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+
+  await expect(page.locator('.jp-Continuum-chipLabel')).toHaveText('ingest');
+  await expect(
+    page.locator('.jp-Continuum-cellChip .jp-Continuum-placement')
+  ).toHaveText('cloud');
+  const [cell] = await notebookCells(page);
+  expect(cell.continuum).toEqual({
+    label: 'ingest',
+    placement: 'cloud',
+    after: [],
+    role: 'node',
+    resources: { memory: '2GiB' },
+    retries: 2,
+    timeout_s: 30
+  });
+
+  // Undo of a workflow edit restores the previous properties.
+  await runCommand(page, 'continuum:undo');
+  await expect(page.locator('.jp-Continuum-chipLabel')).toHaveText(
+    'rows = load_rows()'
+  );
+});
