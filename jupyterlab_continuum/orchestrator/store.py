@@ -1,0 +1,370 @@
+"""Persistence: runs, nodes, attempts and events in SQLite (WAL); large outputs in files.
+
+Every change of state is one transaction that also appends its event, so the event log and
+the snapshots never disagree, and an event is stored before anyone is told about it. ``seq``
+is SQLite's AUTOINCREMENT rowid: strictly increasing, never reused, even after deletes.
+
+Several orchestrators may share a database (JupyterLab's and ``jupyter-continuum serve``'s,
+say): each run records its owner, and each orchestrator holds a file lock named after itself
+for as long as it lives, so a restarting one fails only the runs of owners that are gone.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; every other owner then counts as gone
+    fcntl = None
+
+OUTPUT_INLINE_LIMIT = 64 * 1024  # bytes of JSON; larger outputs go to a file
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    notebook_path TEXT,
+    spec TEXT NOT NULL,
+    spec_hash TEXT NOT NULL,
+    idempotency_key TEXT UNIQUE,
+    owner TEXT,
+    state TEXT NOT NULL,
+    message TEXT,
+    created REAL NOT NULL,
+    started REAL,
+    finished REAL
+);
+CREATE INDEX IF NOT EXISTS runs_created ON runs (created DESC, id);
+CREATE TABLE IF NOT EXISTS nodes (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    node_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    placement TEXT NOT NULL,
+    depends_on TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    worker TEXT,
+    started REAL,
+    finished REAL,
+    message TEXT,
+    error TEXT,
+    PRIMARY KEY (run_id, node_id)
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    node_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    worker TEXT,
+    queued REAL,
+    started REAL,
+    finished REAL,
+    message TEXT,
+    error TEXT,
+    PRIMARY KEY (run_id, node_id, attempt)
+);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    node_id TEXT,
+    ts REAL NOT NULL,
+    kind TEXT NOT NULL,
+    state TEXT,
+    attempt INTEGER,
+    placement TEXT,
+    worker TEXT,
+    message TEXT,
+    output TEXT,
+    output_file TEXT
+);
+CREATE INDEX IF NOT EXISTS events_run ON events (run_id, seq);
+CREATE INDEX IF NOT EXISTS events_outputs ON events (run_id, node_id, attempt)
+    WHERE kind = 'output';
+"""
+
+_JSON_COLUMNS = {"error", "depends_on", "spec"}
+# Bumped with every change to _SCHEMA; a file of another version is refused, never rewritten.
+SCHEMA_VERSION = 1
+
+_EVENT_FIELDS = ("seq", "ts", "run_id", "node_id", "kind", "state", "attempt", "placement")
+
+
+class Store:
+    def __init__(self, db_path: str | Path):
+        self.db_path = Path(db_path)
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        self.outputs_dir = self.db_path.with_name(self.db_path.name + ".outputs")
+        # Used from the server's event loop thread only; the check is for the test harness.
+        self._db = sqlite3.connect(self.db_path, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints, fast commits
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.execute("PRAGMA busy_timeout = 5000")
+        self._create_or_check_schema()
+        self.owner = uuid.uuid4().hex
+        self._owners_dir = self.db_path.with_name(self.db_path.name + ".owners")
+        self._owners_dir.mkdir(exist_ok=True)
+        self._owner_lock = _hold(self._owners_dir / self.owner)
+
+    def _create_or_check_schema(self) -> None:
+        """Create the tables on a new file; refuse (never rewrite) a file of another schema."""
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        has_tables = self._db.execute(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'runs'"
+        ).fetchone()[0]
+        if version == SCHEMA_VERSION or (version == 0 and not has_tables):
+            with self._db:
+                self._db.executescript(_SCHEMA)
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            return
+        self._db.close()
+        raise RuntimeError(
+            f"The run history at {self.db_path} has schema version {version}, this version "
+            f"of jupyterlab-continuum reads version {SCHEMA_VERSION}. Move the file aside "
+            "(its history is kept there) or set ContinuumApp.db_path to another file."
+        )
+
+    def close(self) -> None:
+        self._db.close()
+        self._owner_lock.close()
+        (self._owners_dir / self.owner).unlink(missing_ok=True)
+
+    # Writes.
+
+    def create_run(
+        self, run: dict[str, Any], nodes: list[dict[str, Any]], events: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Insert a run, its nodes and first events, all or nothing; the events with seq."""
+        with self._db:
+            self._insert("runs", {**run, "owner": self.owner})
+            for node in nodes:
+                self._insert("nodes", node)
+            return [self._append_event(event) for event in events]
+
+    def record(
+        self,
+        event: dict[str, Any],
+        run: dict[str, Any] | None = None,
+        node: dict[str, Any] | None = None,
+        attempt: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Apply one change (run and node columns, an attempt upsert) with its event."""
+        with self._db:
+            run_id = event["run_id"]
+            if run:
+                if run.get("state") == "running":  # the orchestrator running it owns it
+                    run = {**run, "owner": self.owner}
+                self._update("runs", run, id=run_id)
+            if node:
+                self._update("nodes", node, run_id=run_id, node_id=event["node_id"])
+            if attempt:
+                keys = {"run_id": run_id, "node_id": event["node_id"], "attempt": event["attempt"]}
+                self._upsert("attempts", {**keys, **attempt}, keys)
+            return self._append_event(event)
+
+    def delete_run(self, run_id: str) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM events WHERE run_id = ?", (run_id,))
+            self._db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        shutil.rmtree(self.outputs_dir / run_id, ignore_errors=True)
+
+    # Reads.
+
+    def get_run(self, run_id: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            return None
+        run = _row(row)
+        nodes = self._db.execute(
+            "SELECT * FROM nodes WHERE run_id = ? ORDER BY position", (run_id,)
+        ).fetchall()
+        run["nodes"] = [_row(node) for node in nodes]
+        return run
+
+    def run_id_for_key(self, idempotency_key: str) -> str | None:
+        row = self._db.execute(
+            "SELECT id FROM runs WHERE idempotency_key = ?", (idempotency_key,)
+        ).fetchone()
+        return row["id"] if row else None
+
+    def list_runs(
+        self, limit: int, offset: int, notebook_path: str | None = None
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Runs newest first, without specs, and how many there are in all."""
+        where, args = ("WHERE notebook_path = ?", [notebook_path]) if notebook_path else ("", [])
+        total = self._db.execute(f"SELECT COUNT(*) FROM runs {where}", args).fetchone()[0]
+        rows = self._db.execute(
+            "SELECT id, name, notebook_path, state, message, created, started, finished "
+            f"FROM runs {where} ORDER BY created DESC, id LIMIT ? OFFSET ?",
+            [*args, limit, offset],
+        ).fetchall()
+        runs = [_row(row) for row in rows]
+        counts = self._node_counts([run["id"] for run in runs])
+        for run in runs:
+            run["node_counts"] = counts.get(run["id"], {})
+        return runs, total
+
+    def orphaned_run_ids(self, states: tuple[str, ...]) -> list[str]:
+        """Runs in ``states`` whose orchestrator is gone (a crash, a restart)."""
+        marks = ", ".join("?" * len(states))
+        rows = self._db.execute(f"SELECT id, owner FROM runs WHERE state IN ({marks})", states)
+        return [row["id"] for row in rows if not self._owner_alive(row["owner"])]
+
+    def owned_elsewhere(self, run_id: str) -> bool:
+        """Whether another orchestrator, still alive, runs it."""
+        row = self._db.execute("SELECT owner FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return row is not None and row["owner"] != self.owner and self._owner_alive(row["owner"])
+
+    def _owner_alive(self, owner: str | None) -> bool:
+        if owner is None or owner == self.owner:
+            return owner == self.owner
+        lock = self._owners_dir / owner
+        if lock.exists() and _held_elsewhere(lock):
+            return True
+        lock.unlink(missing_ok=True)
+        return False
+
+    def events(
+        self, run_id: str | None, after_seq: int, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Events with seq > after_seq, in order, of one run or of all."""
+        where, args = ("AND run_id = ?", [run_id]) if run_id else ("", [])
+        rows = self._db.execute(
+            f"SELECT * FROM events WHERE seq > ? {where} ORDER BY seq LIMIT ?",
+            [after_seq, *args, -1 if limit is None else limit],
+        ).fetchall()
+        return [self._event(row) for row in rows]
+
+    def last_seq(self, run_id: str | None = None) -> int:
+        """The latest seq of a run's events, or of all events."""
+        where, args = ("WHERE run_id = ?", (run_id,)) if run_id else ("", ())
+        return self._db.execute(f"SELECT MAX(seq) FROM events {where}", args).fetchone()[0] or 0
+
+    def outputs(self, run_id: str, node_id: str, attempt: int) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT * FROM events WHERE run_id = ? AND node_id = ? AND attempt = ? "
+            "AND kind = 'output' ORDER BY seq",
+            (run_id, node_id, attempt),
+        ).fetchall()
+        return [self._event(row)["output"] for row in rows]
+
+    def attempts(self, run_id: str) -> list[dict[str, Any]]:
+        rows = self._db.execute(
+            "SELECT * FROM attempts WHERE run_id = ? ORDER BY node_id, attempt", (run_id,)
+        ).fetchall()
+        return [_row(row) for row in rows]
+
+    # Helpers.
+
+    def _node_counts(self, run_ids: list[str]) -> dict[str, dict[str, int]]:
+        if not run_ids:
+            return {}
+        marks = ", ".join("?" * len(run_ids))
+        rows = self._db.execute(
+            f"SELECT run_id, state, COUNT(*) AS n FROM nodes WHERE run_id IN ({marks}) "
+            "GROUP BY run_id, state",
+            run_ids,
+        )
+        counts: dict[str, dict[str, int]] = {}
+        for row in rows:
+            counts.setdefault(row["run_id"], {})[row["state"]] = row["n"]
+        return counts
+
+    def _append_event(self, event: dict[str, Any]) -> dict[str, Any]:
+        row = {k: v for k, v in event.items() if k != "output"}
+        if "output" in event:
+            text = json.dumps(event["output"])
+            if len(text) > OUTPUT_INLINE_LIMIT:
+                path = self.outputs_dir / event["run_id"] / f"{uuid.uuid4().hex}.json"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8")
+                row["output_file"] = str(path.relative_to(self.outputs_dir))
+            else:
+                row["output"] = text
+        seq = self._insert("events", row)
+        return {**_event_shape(event), "seq": seq}
+
+    def _event(self, row: sqlite3.Row) -> dict[str, Any]:
+        event = _event_shape(dict(row))
+        if row["output_file"]:
+            text = (self.outputs_dir / row["output_file"]).read_text(encoding="utf-8")
+            event["output"] = json.loads(text)
+        elif row["output"] is not None:
+            event["output"] = json.loads(row["output"])
+        return event
+
+    def _insert(self, table: str, values: dict[str, Any]) -> int:
+        columns = ", ".join(values)
+        marks = ", ".join("?" * len(values))
+        cursor = self._db.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})",
+            [_sql(k, v) for k, v in values.items()],
+        )
+        return cursor.lastrowid or 0
+
+    def _update(self, table: str, values: dict[str, Any], **keys: Any) -> None:
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        condition = " AND ".join(f"{column} = ?" for column in keys)
+        self._db.execute(
+            f"UPDATE {table} SET {assignments} WHERE {condition}",
+            [*(_sql(k, v) for k, v in values.items()), *keys.values()],
+        )
+
+    def _upsert(self, table: str, values: dict[str, Any], keys: dict[str, Any]) -> None:
+        columns = ", ".join(values)
+        marks = ", ".join("?" * len(values))
+        updates = ", ".join(f"{c} = excluded.{c}" for c in values if c not in keys)
+        self._db.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}",
+            [_sql(k, v) for k, v in values.items()],
+        )
+
+
+def _event_shape(values: dict[str, Any]) -> dict[str, Any]:
+    """The event contract (DESIGN §3.4): every field present, ``output`` only when there is one."""
+    event = {field: values.get(field) for field in _EVENT_FIELDS}
+    event["worker"] = values.get("worker")
+    event["message"] = values.get("message")
+    if values.get("output") is not None:
+        event["output"] = values["output"]
+    return event
+
+
+def _sql(column: str, value: Any) -> Any:
+    return json.dumps(value) if column in _JSON_COLUMNS and value is not None else value
+
+
+def _row(row: sqlite3.Row) -> dict[str, Any]:
+    values = dict(row)
+    for column in _JSON_COLUMNS & values.keys():
+        if values[column] is not None:
+            values[column] = json.loads(values[column])
+    return values
+
+
+def _hold(path: Path):
+    """An exclusive lock on ``path``, held as long as the returned file stays open."""
+    handle = path.open("a")
+    if fcntl is not None:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return handle
+
+
+def _held_elsewhere(path: Path) -> bool:
+    if fcntl is None:
+        return False
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+    return False
