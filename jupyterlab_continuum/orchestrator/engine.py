@@ -1,19 +1,28 @@
 """The Dask engine: an embedded edge/cloud cluster or a connection to an existing scheduler.
 
-Knows nothing of HTTP. Placements are Dask worker resources: a worker of the edge pool
-advertises ``{"edge": 1}``, so a task submitted with ``resources={"edge": 1}`` runs there.
+Knows nothing of HTTP, nor of runs. Placements are Dask worker resources: a worker of the edge
+pool advertises ``{"edge": 1}``, so a task submitted with ``resources={"edge": 1}`` runs there.
+Status comes as it happens: the executor's worker events (topic ``executor.TOPIC``) and the
+scheduler's worker removals (topic ``all``) are pushed to this client, and task completion is
+awaited; nothing is polled.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from distributed import Client, Nanny, Scheduler, SpecCluster
+from distributed import Client, Future, Nanny, Scheduler, SpecCluster, as_completed
+
+from ..executor import TOPIC, interrupt_node, run_node
 
 log = logging.getLogger(__name__)
+
+TaskEventHandler = Callable[[dict[str, Any]], None]
+WorkerRemovedHandler = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -28,7 +37,14 @@ def embedded_cluster_spec(pools: list[PoolSpec]) -> tuple[dict, dict]:
     """Scheduler and worker specs of the embedded cluster, one Nanny process per worker."""
     scheduler = {
         "cls": Scheduler,
-        "options": {"host": "127.0.0.1", "dashboard_address": None},
+        # allowed_failures=0: a worker lost mid-node fails the task at once instead of Dask
+        # re-running it; retries are the orchestrator's, with backoff.
+        "options": {
+            "host": "127.0.0.1",
+            "dashboard": False,
+            "dashboard_address": "127.0.0.1:0",  # its HTTP server (metrics) listens anyway
+            "allowed_failures": 0,
+        },
     }
     workers = {}
     for pool in pools:
@@ -42,6 +58,7 @@ def embedded_cluster_spec(pools: list[PoolSpec]) -> tuple[dict, dict]:
                     "nthreads": pool.threads,
                     "memory_limit": pool.memory_limit,
                     "resources": {pool.placement: 1},
+                    "dashboard_address": "127.0.0.1:0",
                 },
             }
     return scheduler, workers
@@ -58,6 +75,16 @@ class DaskEngine:
         self.error: str | None = None
         self.cluster: SpecCluster | None = None
         self.client: Client | None = None
+        self._settled = asyncio.Event()
+        self._departures: dict[str, list[asyncio.Future]] = {}  # restarts awaiting removal
+        self._background: set[asyncio.Task] = set()
+        self._on_task_event: TaskEventHandler = lambda event: None
+        self._on_worker_removed: WorkerRemovedHandler = lambda address: None
+
+    def listen(self, on_task_event: TaskEventHandler, on_worker_removed: WorkerRemovedHandler):
+        """Set who hears of executor events and of workers leaving (before ``start``)."""
+        self._on_task_event = on_task_event
+        self._on_worker_removed = on_worker_removed
 
     async def start(self) -> None:
         self.status = "starting"
@@ -70,18 +97,24 @@ class DaskEngine:
                 address = self.cluster.scheduler_address
             else:
                 address = self.scheduler_address
-            self.client = await Client(address, asynchronous=True, name="continuum-orchestrator")
+            self.client = await Client(
+                address, asynchronous=True, name="continuum-orchestrator", set_as_default=False
+            )
+            self.client.subscribe_topic(TOPIC, lambda event: self._on_task_event(event[1]))
+            self.client.subscribe_topic("all", self._scheduler_event)
         except Exception as exc:  # the server keeps serving; health reports why
-            self.status = "failed"
-            self.error = f"{type(exc).__name__}: {exc}"
             log.exception("continuum engine failed to start")
             await self.stop()
             self.status = "failed"
-            return
-        self.status = "running"
+            self.error = f"{type(exc).__name__}: {exc}"
+        else:
+            self.status = "running"
+        self._settled.set()
 
     async def stop(self) -> None:
         if self.client is not None:
+            for topic in (TOPIC, "all"):  # or the scheduler tells a closed client it left
+                self.client.unsubscribe_topic(topic)
             await self.client.close()
             self.client = None
         if self.cluster is not None:
@@ -89,19 +122,96 @@ class DaskEngine:
             self.cluster = None
         self.status = "stopped"
 
+    async def wait_running(self, timeout: float) -> None:
+        """Wait until start() has settled (running or failed)."""
+        await asyncio.wait_for(self._settled.wait(), timeout)
+
     def describe(self) -> dict[str, Any]:
-        address = None
-        if self.client is not None:
-            address = self.client.scheduler.address
         return {
             "kind": self.kind,
             "status": self.status,
-            "scheduler_address": address,
+            "scheduler_address": self.client.scheduler.address if self.client else None,
             "error": self.error,
         }
 
-    async def wait_running(self, timeout: float) -> None:
-        """Wait until start() has settled (running or failed)."""
-        async with asyncio.timeout(timeout):
-            while self.status in ("stopped", "starting"):
-                await asyncio.sleep(0.05)
+    async def placements(self) -> list[dict[str, Any]]:
+        """Each placement with its workers, and whether one of them can take work now."""
+        info = await self._running_client().scheduler.identity()
+        by_placement: dict[str, list[dict[str, Any]]] = {p.placement: [] for p in self._pools()}
+        for address, worker in sorted(info["workers"].items(), key=lambda i: str(i[1]["name"])):
+            described = {
+                "name": str(worker["name"]),
+                "address": address,
+                "threads": worker["nthreads"],
+                "memory_limit": worker["memory_limit"],
+                "resources": worker["resources"],
+                "status": worker["status"],
+            }
+            for resource in worker["resources"]:
+                by_placement.setdefault(resource, []).append(described)
+        return [
+            {
+                "name": name,
+                "workers": workers,
+                "available": any(w["status"] == "running" for w in workers),
+            }
+            for name, workers in sorted(by_placement.items())
+        ]
+
+    def submit(
+        self, key: str, task: dict[str, Any], placement: str, dependencies: Iterable[Future]
+    ) -> Future:
+        """Queue one node. Its dependencies are futures, so values move worker to worker."""
+        return self._running_client().submit(
+            run_node, task, *dependencies, key=key, resources={placement: 1}, retries=0
+        )
+
+    async def settled(self, future: Future) -> None:
+        """Wait until ``future`` finished, failed or was cancelled, without fetching its value."""
+        async for _ in as_completed([future], loop=self._running_client().loop):
+            pass
+
+    async def interrupt(self, address: str, key: str) -> bool:
+        """Raise NodeCancelled into the thread running ``key``; whether it was running."""
+        try:
+            replies = await self._running_client().run(
+                interrupt_node, key, workers=[address], on_error="return"
+            )
+        except Exception:  # the worker left meanwhile
+            return False
+        return replies.get(address) is True
+
+    async def cancel(self, futures: list[Future]) -> None:
+        if futures and self.client is not None:
+            await self.client.cancel(futures, reason="cancelled by the continuum orchestrator")
+
+    async def restart_worker(self, address: str) -> None:
+        """Restart a worker process through its Nanny (the only way to stop a stuck thread).
+
+        Returns once the old worker has left the cluster; its Nanny then kills the process and
+        starts a new one, which takes a few more seconds nobody needs to wait for.
+        """
+        left = asyncio.get_running_loop().create_future()
+        self._departures.setdefault(address, []).append(left)
+        restart = asyncio.ensure_future(
+            self._running_client().restart_workers([address], raise_for_error=False)
+        )
+        self._background.add(restart)
+        restart.add_done_callback(self._background.discard)
+        await asyncio.wait([left, restart], return_when=asyncio.FIRST_COMPLETED)
+
+    def _pools(self) -> list[PoolSpec]:
+        return self.pools if self.kind == "embedded" else []
+
+    def _running_client(self) -> Client:
+        if self.client is None:
+            raise RuntimeError(f"the Dask engine is {self.status}")
+        return self.client
+
+    def _scheduler_event(self, event: tuple[float, dict[str, Any]]) -> None:
+        message = event[1]
+        if isinstance(message, dict) and message.get("action") == "remove-worker":
+            for left in self._departures.pop(message["worker"], []):
+                if not left.done():
+                    left.set_result(None)
+            self._on_worker_removed(message["worker"])
