@@ -8,13 +8,10 @@ are the user's NameError.
 
 from __future__ import annotations
 
-import ast
-import builtins
 from dataclasses import dataclass, field
 from typing import Any
 
-from IPython.core.inputtransformer2 import TransformerManager
-
+from .analysis import analyze_cells
 from .graph import topological_order
 
 
@@ -53,35 +50,8 @@ def plan_dataflow(spec: dict[str, Any]) -> dict[str, NodeFlow]:
 
 
 def cell_facts(setup: list[str], nodes: list[dict[str, Any]]) -> dict[str, tuple[set, set]]:
-    """``{node id: (defines, uses)}``, from the shared analysis when it is installed."""
-    try:
-        from .analysis import analyze_cells
-    except ImportError:
-        return {node["id"]: _simple_facts(node["source"]) for node in nodes}
+    """``{node id: (defines, uses)}`` from the dependency analysis."""
     cells = [{"id": f"setup-{i}", "source": s, "role": "setup"} for i, s in enumerate(setup)]
     cells += [{"id": node["id"], "source": node["source"], "role": "node"} for node in nodes]
     analysed = analyze_cells(cells)["cells"][len(setup) :]
     return {cell["id"]: (set(cell["defines"]), set(cell["uses"])) for cell in analysed}
-
-
-def _simple_facts(source: str) -> tuple[set[str], set[str]]:
-    """Top-level bindings, and names read before the cell binds them (an over-estimate)."""
-    try:
-        tree = ast.parse(TransformerManager().transform_cell(source))
-    except SyntaxError:
-        return set(), set()  # the node fails at run time with the real error
-    defines: set[str] = set()
-    uses: set[str] = set()
-    for statement in tree.body:
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                if node.id not in defines:
-                    uses.add(node.id)
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                defines.add(node.id)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                defines.add(node.name)
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                defines.update((a.asname or a.name).split(".")[0] for a in node.names)
-    return defines, uses - set(dir(builtins))

@@ -21,6 +21,7 @@ from typing import Any
 import dask
 import distributed
 
+from .analysis import analyze_cells
 from .engine import DaskEngine, PoolSpec
 from .errors import Conflict, Invalid, NotFound, PayloadTooLarge, Unavailable
 from .runner import RUN_TERMINAL, RunExecution, RunOptions
@@ -118,10 +119,6 @@ class ContinuumService:
     # Queries.
 
     def analyze(self, cells: list[dict[str, Any]]) -> dict[str, Any]:
-        try:
-            from .analysis import analyze_cells
-        except ImportError as exc:  # written separately; the route must not break meanwhile
-            raise Unavailable("analysis_unavailable", f"analysis is not available: {exc}") from None
         try:
             return analyze_cells(cells)
         except ValueError as exc:

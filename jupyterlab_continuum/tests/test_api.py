@@ -2,11 +2,15 @@
 
 import json
 import re
+from pathlib import Path
 
+import nbformat
 import pytest
 from tornado.httpclient import HTTPClientError
 
 from jupyterlab_continuum.handlers import API_PREFIX, OPENAPI_PATH, route_table
+
+NOTEBOOKS = Path(__file__).parent / "notebooks"
 
 pytestmark = pytest.mark.continuum_cluster
 
@@ -105,12 +109,34 @@ async def test_health_reports_the_remote_engine(continuum_api, dask_cluster):
     assert health["engine"]["scheduler_address"] == dask_cluster.scheduler_address
 
 
-async def test_analyze_route_delegates_to_the_analysis(continuum_api):
-    body = {"cells": [{"id": "a", "source": "x = 1"}, {"id": "b", "source": "print(x)"}]}
-    status, result = await continuum_api.call("POST", "analyze", body)
-    assert status in (200, 503)  # 503 only while orchestrator/analysis.py is not there
-    if status == 200:
-        assert {"cells", "edges", "problems"} <= set(result)
+async def test_analyze_infers_the_edges_of_a_realistic_notebook(continuum_api):
+    notebook = nbformat.read(NOTEBOOKS / "churn_pipeline.ipynb", as_version=4)
+    cells = [
+        {
+            "id": cell.id,
+            "source": cell.source,
+            "role": cell.metadata.get("continuum", {}).get("role", "node")
+            if "continuum" in cell.metadata
+            else None,
+        }
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+    ]
+
+    result = await continuum_api.ok("POST", "analyze", {"cells": cells})
+
+    edges = {(e["source"], e["target"]): e["variables"] for e in result["edges"]}
+    assert edges[("train", "evaluate")] == ["model"]
+    assert edges[("split", "train")] == ["X_train", "y_train"]
+    assert [p["variables"] for p in result["problems"]] == [["DATA_URL"], ["TEST_SIZE"]]
+
+
+async def test_analyze_reports_a_syntax_error_on_its_cell_not_as_a_failure(continuum_api):
+    body = {"cells": [{"id": "a", "source": "x = (1,"}, {"id": "b", "source": "y = 2"}]}
+    result = await continuum_api.ok("POST", "analyze", body)
+    broken, fine = result["cells"]
+    assert broken["error"]["line"] == 1
+    assert fine == {"id": "b", "defines": ["y"], "uses": [], "error": None}
     status, error = await continuum_api.call("POST", "analyze", {"cells": "nope"})
     assert (status, error["reason"]) == (422, "invalid_body")
 
