@@ -2,7 +2,9 @@ import { ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import {
   LabIcon,
+  linkIcon,
   redoIcon,
+  tableRowsIcon,
   ToolbarButtonComponent,
   treeViewIcon,
   undoIcon
@@ -21,9 +23,12 @@ interface IButtonProps {
   icon: LabIcon;
   /** Whether the button is enabled, from the canvas state. */
   enabled?: (state: ICanvasState) => boolean;
+  /** Whether a toggle button is on, from the canvas state. */
+  pressed?: (state: ICanvasState) => boolean;
 }
 
 const always = () => true;
+const never = () => false;
 
 // Placement glyphs as icons, in the colours of the placement chips (edge ◆, cloud ☁), so the
 // toolbar stays narrow enough to keep the orchestrator status in sight beside a notebook.
@@ -41,11 +46,13 @@ const cloudIcon = new LabIcon({
 
 function StoreButton(props: IButtonProps): JSX.Element {
   const enabled = useStore(props.store.state, props.enabled ?? always);
+  const pressed = useStore(props.store.state, props.pressed ?? never);
   return (
     <ToolbarButtonComponent
       icon={props.icon}
       tooltip={props.tooltip}
       enabled={enabled}
+      pressed={pressed}
       dataset={{ 'continuum-action': props.action }}
       onClick={props.onClick}
     />
@@ -55,12 +62,13 @@ function StoreButton(props: IButtonProps): JSX.Element {
 /**
  * The canvas's editing actions, as separate toolbar items so that a narrow panel moves
  * only the last ones into the toolbar's overflow menu: undo/redo of workflow edits,
- * auto-layout, and the placement of the selected nodes. Fit view and zoom are in the
- * canvas's own controls.
+ * auto-layout, swimlanes, the placement of the selected nodes and the suggestion of inferred
+ * dependencies (`suggest`). Fit view and zoom are in the canvas's own controls.
  */
 export function canvasToolbarItems(
   store: CanvasStore,
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  suggest: () => void
 ): [string, Widget][] {
   const hasSelection = (state: ICanvasState) => state.selection.length > 0;
   const buttons: Omit<IButtonProps, 'store'>[] = [
@@ -85,6 +93,13 @@ export function canvasToolbarItems(
       onClick: () => store.autoLayout()
     },
     {
+      action: 'swimlanes',
+      icon: tableRowsIcon,
+      tooltip: trans.__('Group the nodes in lanes by placement'),
+      pressed: state => state.swimlanes,
+      onClick: () => store.toggleSwimlanes()
+    },
+    {
       action: 'placement-edge',
       icon: edgeIcon,
       tooltip: trans.__('Run the selected nodes on edge (E)'),
@@ -97,6 +112,12 @@ export function canvasToolbarItems(
       tooltip: trans.__('Run the selected nodes on cloud (C)'),
       enabled: hasSelection,
       onClick: () => store.setPlacement('cloud')
+    },
+    {
+      action: 'suggest',
+      icon: linkIcon,
+      tooltip: trans.__('Suggest dependencies from the code'),
+      onClick: suggest
     }
   ];
   return buttons.map(button => [

@@ -4,13 +4,16 @@ import {
   Connection,
   Controls,
   DefaultEdgeOptions,
+  Edge,
   MarkerType,
   MiniMap,
   Panel,
   ReactFlow,
+  Rect,
   ReactFlowProvider,
   useReactFlow,
-  useStore as useFlowStore
+  useStore as useFlowStore,
+  ViewportPortal
 } from '@xyflow/react';
 import * as React from 'react';
 
@@ -21,11 +24,14 @@ import {
   useCanvasState
 } from './context';
 import { connectOrExplain } from '../notebook/notify';
-import { CanvasStore } from './store';
+import { CanvasStore, ISwimlane, Lane, SUGGESTED_EDGE_CLASS } from './store';
 import { WorkflowNode } from './WorkflowNode';
+import { Placement } from '../workflow';
 
 /** MIME type of the cells a notebook drags by their prompt. */
 const CELLS_MIME = 'application/vnd.jupyter.cells';
+
+const MODIFIER_KEYS = new Set(['Control', 'Meta', 'Shift', 'Alt']);
 
 /** From this many nodes on, React Flow renders only what is in sight (DESIGN §5). */
 const CULL_FROM = 200;
@@ -56,6 +62,8 @@ export namespace CanvasView {
     trans: TranslationBundle;
     /** Show a cell in the notebook (the node was clicked). */
     reveal: (cellId: string) => void;
+    /** Open the properties of a node's cell. */
+    editNode: (cellId: string) => void;
   }
 }
 
@@ -64,7 +72,7 @@ export namespace CanvasView {
  * this tree whenever it is detached.
  */
 export function CanvasView(props: CanvasView.IProps): JSX.Element {
-  const { store, trans, reveal } = props;
+  const { store, trans, reveal, editNode } = props;
   const context = React.useMemo<ICanvasContext>(
     () => ({ store, trans }),
     [store, trans]
@@ -72,19 +80,34 @@ export function CanvasView(props: CanvasView.IProps): JSX.Element {
   return (
     <CanvasContext.Provider value={context}>
       <ReactFlowProvider>
-        <Flow reveal={reveal} />
+        <Flow reveal={reveal} editNode={editNode} />
       </ReactFlowProvider>
     </CanvasContext.Provider>
   );
 }
 
+/** Where a node's context menu opened, relative to the canvas. */
+interface IMenuAt {
+  cellId: string;
+  x: number;
+  y: number;
+}
+
 /** The only component that reads the whole node array: React Flow needs it. */
-function Flow(props: { reveal: (cellId: string) => void }): JSX.Element {
-  const { reveal } = props;
+function Flow(props: Omit<CanvasView.IProps, 'store' | 'trans'>): JSX.Element {
+  const { reveal, editNode } = props;
   const { store, trans } = useCanvasContext();
   const nodes = useCanvasState(state => state.nodes);
-  const edges = useCanvasState(state => state.edges);
+  const workflowEdges = useCanvasState(state => state.edges);
+  const suggestions = useCanvasState(state => state.suggestions);
+  const edges = React.useMemo(
+    () =>
+      suggestions.length ? workflowEdges.concat(suggestions) : workflowEdges,
+    [workflowEdges, suggestions]
+  );
+  const [menu, setMenu] = React.useState<IMenuAt | null>(null);
   const fitRequest = useCanvasState(state => state.fitRequest);
+  const lanes = useCanvasState(state => state.lanes);
   const flow = useReactFlow();
   const width = useFlowStore(state => state.width);
   const height = useFlowStore(state => state.height);
@@ -100,7 +123,10 @@ function Flow(props: { reveal: (cellId: string) => void }): JSX.Element {
   // unless the user has moved the view.
   React.useEffect(() => {
     if (width > 0 && height > 0 && fitted.current) {
-      void flow.fitView(FIT_OPTIONS);
+      // Swimlanes are fitted whole, their labels included.
+      void (lanes.length
+        ? flow.fitBounds(laneBounds(lanes), { padding: FIT_OPTIONS.padding })
+        : flow.fitView(FIT_OPTIONS));
     }
   }, [fitRequest, width, height]);
 
@@ -109,6 +135,7 @@ function Flow(props: { reveal: (cellId: string) => void }): JSX.Element {
     if (event) {
       fitted.current = false;
     }
+    setMenu(null);
   }, []);
 
   useCellDrop(root, store, flow.screenToFlowPosition);
@@ -122,15 +149,61 @@ function Flow(props: { reveal: (cellId: string) => void }): JSX.Element {
     [store, trans]
   );
 
+  // A click on a suggestion (or its label), or Enter on it, accepts it.
+  const accept = React.useCallback(
+    (edge: Edge) => {
+      if (
+        edge.className === SUGGESTED_EDGE_CLASS &&
+        connectOrExplain(store.workflow, edge.source, edge.target, trans)
+      ) {
+        // The accepted edge goes, and the focus with it: keep the keys in the canvas.
+        root.current?.focus({ preventScroll: true });
+        store.sync();
+      }
+    },
+    [store, trans]
+  );
+
+  // The menu acts on the selection when the node is part of it, else on the node alone.
+  const onNodeContextMenu = React.useCallback(
+    (event: React.MouseEvent, node: { id: string; selected?: boolean }) => {
+      event.preventDefault();
+      if (!node.selected) {
+        store.select([node.id]);
+      }
+      const box = root.current!.getBoundingClientRect();
+      setMenu({
+        cellId: node.id,
+        x: event.clientX - box.left,
+        y: event.clientY - box.top
+      });
+    },
+    [store]
+  );
+  const closeMenu = React.useCallback((refocus: boolean) => {
+    setMenu(null);
+    if (refocus) {
+      root.current?.focus({ preventScroll: true });
+    }
+  }, []);
+
   const onKeyDown = React.useCallback(
     (event: React.KeyboardEvent) => {
-      // Keys pressed in the canvas are the canvas's, never the notebook's.
-      event.stopPropagation();
-      if (handleKey(event, store, root.current)) {
+      // Keys pressed in the canvas are the canvas's, never the notebook's; bare modifiers
+      // trigger no shortcut and must reach React Flow's document listeners (Ctrl+click).
+      if (!MODIFIER_KEYS.has(event.key)) {
+        event.stopPropagation();
+      }
+      const suggestion =
+        event.key === 'Enter' ? suggestionOf(event.target, store) : undefined;
+      if (suggestion) {
+        accept(suggestion);
+        event.preventDefault();
+      } else if (handleKey(event, store, root.current)) {
         event.preventDefault();
       }
     },
-    [store]
+    [store, accept]
   );
 
   // Panning and dragging prevent the default focus change: take the focus explicitly so
@@ -157,10 +230,10 @@ function Flow(props: { reveal: (cellId: string) => void }): JSX.Element {
         onNodesChange={store.onNodesChange}
         onEdgesChange={store.onEdgesChange}
         onConnect={onConnect}
+        onEdgeClick={(_event, edge) => accept(edge)}
+        onNodeContextMenu={onNodeContextMenu}
         isValidConnection={isValidConnection}
-        onNodeDragStop={(_event, _node, dragged) =>
-          store.savePositions(dragged)
-        }
+        onNodeDragStop={(_event, _node, dragged) => store.moveNodes(dragged)}
         onNodeClick={(_event, node) => reveal(node.id)}
         onMoveStart={onMoveStart}
         // Deletion is ours (it untags cells); React Flow's listens on the whole document.
@@ -172,6 +245,7 @@ function Flow(props: { reveal: (cellId: string) => void }): JSX.Element {
         proOptions={PRO_OPTIONS}
       >
         <Background />
+        <Swimlanes />
         <Controls />
         <MiniMap pannable zoomable />
         <Panel position="top-left">
@@ -184,7 +258,168 @@ function Flow(props: { reveal: (cellId: string) => void }): JSX.Element {
             )}
           </Panel>
         )}
+        <SuggestionsBar />
       </ReactFlow>
+      {menu && <NodeMenu at={menu} onClose={closeMenu} editNode={editNode} />}
+    </div>
+  );
+}
+
+/** The rectangle around all the lanes. */
+function laneBounds(lanes: ISwimlane[]): Rect {
+  const x = Math.min(...lanes.map(band => band.x));
+  const y = Math.min(...lanes.map(band => band.y));
+  const right = Math.max(...lanes.map(band => band.x + band.width));
+  const bottom = Math.max(...lanes.map(band => band.y + band.height));
+  return { x, y, width: right - x, height: bottom - y };
+}
+
+/** The labelled placement bands behind the nodes, in flow coordinates. */
+function Swimlanes(): JSX.Element | null {
+  const { trans } = useCanvasContext();
+  const lanes = useCanvasState(state => state.lanes);
+  if (lanes.length === 0) {
+    return null;
+  }
+  const names: Record<Lane, string> = {
+    edge: trans.__('Edge'),
+    cloud: trans.__('Cloud'),
+    other: trans.__('Other placements')
+  };
+  return (
+    <ViewportPortal>
+      {lanes.map(band => (
+        <div
+          key={band.lane}
+          className="jp-Continuum-lane"
+          data-lane={band.lane}
+          style={{
+            transform: `translate(${band.x}px, ${band.y}px)`,
+            width: band.width,
+            height: band.height
+          }}
+        >
+          <span className="jp-Continuum-laneLabel">{names[band.lane]}</span>
+        </div>
+      ))}
+    </ViewportPortal>
+  );
+}
+
+/** While suggestions show: how to accept them, and a button to dismiss them. */
+function SuggestionsBar(): JSX.Element | null {
+  const { store, trans } = useCanvasContext();
+  const count = useCanvasState(state => state.suggestions.length);
+  if (count === 0) {
+    return null;
+  }
+  return (
+    <Panel position="top-center" className="jp-Continuum-suggestionsBar">
+      <span>
+        {trans._n(
+          '%1 suggestion: click it to add it',
+          '%1 suggestions: click one to add it',
+          count
+        )}
+      </span>
+      <button
+        className="jp-Button jp-mod-minimal jp-Continuum-dismissSuggestions"
+        onClick={() => store.clearSuggestions()}
+      >
+        {trans.__('Dismiss')}
+      </button>
+    </Panel>
+  );
+}
+
+/** A node's context menu: placement, properties, removal from the workflow. */
+function NodeMenu(props: {
+  at: IMenuAt;
+  /** Close the menu; `refocus` gives the keys back to the canvas. */
+  onClose: (refocus: boolean) => void;
+  editNode: (cellId: string) => void;
+}): JSX.Element {
+  const { at, onClose, editNode } = props;
+  const { store, trans } = useCanvasContext();
+  const menu = React.useRef<HTMLDivElement>(null);
+
+  // Opened near the canvas's right or bottom border, the menu moves back inside it.
+  React.useLayoutEffect(() => {
+    const element = menu.current!;
+    const canvas = element.parentElement!;
+    const fit = (at: number, size: number, room: number) =>
+      `${Math.max(0, Math.min(at, room - size))}px`;
+    element.style.left = fit(at.x, element.offsetWidth, canvas.clientWidth);
+    element.style.top = fit(at.y, element.offsetHeight, canvas.clientHeight);
+  }, [at]);
+
+  React.useEffect(() => {
+    menu.current?.querySelector('button')?.focus();
+    const onPointerDown = (event: PointerEvent) => {
+      if (!menu.current?.contains(event.target as Node)) {
+        onClose(false);
+      }
+    };
+    document.addEventListener('pointerdown', onPointerDown, true);
+    return () =>
+      document.removeEventListener('pointerdown', onPointerDown, true);
+  }, [onClose]);
+
+  const place = (placement: Placement) => () => store.setPlacement(placement);
+  const items = [
+    { action: 'edge', label: trans.__('Run on edge'), run: place('edge') },
+    { action: 'cloud', label: trans.__('Run on cloud'), run: place('cloud') },
+    {
+      action: 'edit',
+      label: trans.__('Edit properties…'),
+      run: () => editNode(at.cellId)
+    },
+    {
+      action: 'untag',
+      label: trans.__('Remove from workflow'),
+      run: () => store.deleteSelection()
+    }
+  ];
+
+  const onKeyDown = (event: React.KeyboardEvent) => {
+    // The menu's keys are its own: neither the canvas's nor the notebook's.
+    event.stopPropagation();
+    const buttons = Array.from(
+      menu.current!.querySelectorAll<HTMLButtonElement>('button')
+    );
+    const index = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    const step = { ArrowDown: 1, ArrowUp: -1 }[event.key];
+    if (step) {
+      event.preventDefault();
+      buttons[(index + step + buttons.length) % buttons.length].focus();
+    } else if (event.key === 'Escape') {
+      event.preventDefault();
+      onClose(true);
+    }
+  };
+
+  return (
+    <div
+      ref={menu}
+      className="jp-Continuum-nodeMenu"
+      role="menu"
+      onKeyDown={onKeyDown}
+      onContextMenu={event => event.preventDefault()}
+    >
+      {items.map(item => (
+        <button
+          key={item.action}
+          role="menuitem"
+          className="jp-Continuum-nodeMenuItem"
+          data-continuum-menu={item.action}
+          onClick={() => {
+            onClose(true);
+            item.run();
+          }}
+        >
+          {item.label}
+        </button>
+      ))}
     </div>
   );
 }
@@ -228,8 +463,28 @@ function handleKey(
     case 'c':
       store.setPlacement('cloud');
       return true;
+    case 'escape':
+      if (store.state.getState().suggestions.length) {
+        store.clearSuggestions();
+        return true;
+      }
+      return false;
   }
   return false;
+}
+
+/** The suggestion whose edge is `target` (React Flow's edge elements are focusable). */
+function suggestionOf(
+  target: EventTarget | null,
+  store: CanvasStore
+): Edge | undefined {
+  const id =
+    target instanceof Element &&
+    target.classList.contains(SUGGESTED_EDGE_CLASS) &&
+    target.getAttribute('data-id');
+  return id
+    ? store.state.getState().suggestions.find(edge => edge.id === id)
+    : undefined;
 }
 
 function isEditable(target: EventTarget | null): boolean {

@@ -5,7 +5,8 @@ import { useStore } from 'zustand';
 
 import { IResources } from '../workflow';
 import { useCanvasContext, useCanvasState } from './context';
-import { NodeState, nodeStatuses } from './status';
+import type { NodeState } from '../run/runState';
+import { nodeStatuses } from './status';
 import { WorkflowFlowNode } from './store';
 
 /**

@@ -88,3 +88,66 @@ export function placeNewNodes(
   }
   return positions;
 }
+
+/** A swimlane's extent, in flow coordinates, and how many nodes it holds. */
+export interface ILaneBand {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  count: number;
+}
+
+/** Room above the nodes of a lane (for its label), around them, and between lanes. */
+const LANE_HEADER = 36;
+const LANE_PADDING = 20;
+const LANE_GAP = 20;
+
+/**
+ * Positions in horizontal lanes, lane 0 on top: the nodes keep their left-to-right layer
+ * of the whole graph (so dependencies still read from left to right) and their order
+ * within the layer, but each lane stacks only its own nodes.
+ */
+export function layoutSwimlanes(
+  nodes: readonly (ILayoutNode & { lane: number })[],
+  edges: readonly { source: string; target: string }[],
+  laneCount: number
+): { positions: Map<string, IPoint>; bands: ILaneBand[] } {
+  const layered = layoutLeftToRight(nodes, edges);
+  const positions = new Map<string, IPoint>();
+  const xs = Array.from(layered.values(), point => point.x);
+  const left = (xs.length ? Math.min(...xs) : 0) - LANE_PADDING;
+  const right = nodes.reduce(
+    (max, node) =>
+      Math.max(
+        max,
+        layered.get(node.id)!.x + (node.width ?? DEFAULT_NODE_SIZE.width)
+      ),
+    left + LANE_PADDING + DEFAULT_NODE_SIZE.width
+  );
+  const bands: ILaneBand[] = [];
+  let top = 0;
+  for (let lane = 0; lane < laneCount; lane++) {
+    const members = nodes.filter(node => node.lane === lane);
+    const first = Math.min(...members.map(node => layered.get(node.id)!.y));
+    // An empty lane keeps the room of one node, to drop one there.
+    let bottom =
+      top + LANE_HEADER + (members.length ? 0 : DEFAULT_NODE_SIZE.height);
+    for (const node of members) {
+      const point = layered.get(node.id)!;
+      const y = point.y - first + top + LANE_HEADER;
+      positions.set(node.id, { x: point.x, y });
+      bottom = Math.max(bottom, y + (node.height ?? DEFAULT_NODE_SIZE.height));
+    }
+    const height = bottom + LANE_PADDING - top;
+    bands.push({
+      x: left,
+      y: top,
+      width: right + LANE_PADDING - left,
+      height,
+      count: members.length
+    });
+    top += height + LANE_GAP;
+  }
+  return { positions, bands };
+}

@@ -1,4 +1,8 @@
-import { MainAreaWidget, ReactWidget } from '@jupyterlab/apputils';
+import {
+  MainAreaWidget,
+  Notification,
+  ReactWidget
+} from '@jupyterlab/apputils';
 import { Cell } from '@jupyterlab/cells';
 import { Notebook, NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
@@ -32,6 +36,8 @@ export namespace CanvasPanel {
     notebook: NotebookPanel;
     workflow: NotebookWorkflow;
     orchestrator: IOrchestrator;
+    /** Open the properties of a node's cell. */
+    editNode: (cellId: string) => void;
     trans: TranslationBundle;
   }
 }
@@ -41,7 +47,7 @@ export namespace CanvasPanel {
  */
 export class CanvasPanel extends MainAreaWidget<CanvasContent> {
   constructor(options: CanvasPanel.IOptions) {
-    const { notebook, workflow, orchestrator, trans } = options;
+    const { notebook, workflow, orchestrator, editNode, trans } = options;
     const store = new CanvasStore({
       workflow,
       defaultPlacement: () => orchestrator.defaultPlacement
@@ -50,7 +56,8 @@ export class CanvasPanel extends MainAreaWidget<CanvasContent> {
       content: new CanvasContent({
         store,
         trans,
-        reveal: (cellId: string) => this._reveal(cellId)
+        reveal: (cellId: string) => this._reveal(cellId),
+        editNode
       })
     });
     this.notebook = notebook;
@@ -58,7 +65,9 @@ export class CanvasPanel extends MainAreaWidget<CanvasContent> {
     this.addClass('jp-Continuum-canvasPanel');
     this.title.icon = flowIcon;
     this.title.closable = true;
-    for (const [name, item] of canvasToolbarItems(store, trans)) {
+    this._orchestrator = orchestrator;
+    const suggest = () => void this._suggestDependencies();
+    for (const [name, item] of canvasToolbarItems(store, trans, suggest)) {
       this.toolbar.addItem(name, item);
     }
     this.toolbar.addItem(
@@ -107,6 +116,25 @@ export class CanvasPanel extends MainAreaWidget<CanvasContent> {
     this.store.requestFit();
   }
 
+  /** Ask the orchestrator which dependencies the code implies; show the new ones. */
+  private async _suggestDependencies(): Promise<void> {
+    const trans = this._trans;
+    let analysis;
+    try {
+      analysis = await this._orchestrator.client.analyze(
+        this.store.workflow.analysisInput()
+      );
+    } catch (error) {
+      Notification.error(
+        trans.__('Could not infer dependencies: %1', (error as Error).message)
+      );
+      return;
+    }
+    if (this.store.suggest(analysis.edges) === 0) {
+      Notification.info(trans.__('No new dependencies were found.'));
+    }
+  }
+
   /** Make a node's cell the notebook's active cell and scroll it into view. */
   private _reveal(cellId: string): void {
     const notebook = this.notebook.content;
@@ -131,4 +159,5 @@ export class CanvasPanel extends MainAreaWidget<CanvasContent> {
   }
 
   private _trans: TranslationBundle;
+  private _orchestrator: IOrchestrator;
 }

@@ -89,6 +89,8 @@ export const canvasPlugin: JupyterFrontEndPlugin<ICanvasTracker> = {
           notebook,
           workflow: workflows.forNotebook(notebook),
           orchestrator,
+          editNode: cellId =>
+            void app.commands.execute(CommandIDs.editNode, { cellId }),
           trans
         });
         canvas.id = `continuum-canvas-${notebook.id}`;

@@ -1,17 +1,6 @@
 import { createStore } from 'zustand/vanilla';
 
-/** A node's state (contract, DESIGN §3.3). */
-export type NodeState =
-  | 'pending'
-  | 'queued'
-  | 'running'
-  | 'retrying'
-  | 'succeeded'
-  | 'failed'
-  | 'error'
-  | 'skipped'
-  | 'cancelling'
-  | 'cancelled';
+import type { NodeState } from '../run/runState';
 
 /** What a badge shows: the state and, when known, one short text ("running 12 s · edge-0"). */
 export interface INodeStatus {

@@ -22,8 +22,10 @@ import {
 } from '../workflow';
 import {
   DEFAULT_NODE_SIZE,
+  ILaneBand,
   IPoint,
   layoutLeftToRight,
+  layoutSwimlanes,
   placeNewNodes
 } from './layout';
 
@@ -47,6 +49,21 @@ export interface ICellEntry {
   tagged: boolean;
 }
 
+/** An inferred dependency: `target` uses `variables` that `source` defines. */
+export interface IInferredEdge {
+  source: string;
+  target: string;
+  variables: string[];
+}
+
+/** The swimlanes, top to bottom: edge, cloud, then any other placement. */
+export type Lane = 'edge' | 'cloud' | 'other';
+const LANES: Lane[] = ['edge', 'cloud', 'other'];
+
+export interface ISwimlane extends ILaneBand {
+  lane: Lane;
+}
+
 export interface ICanvasState {
   /** The workflow nodes (tagged cells with role `node`), as React Flow nodes. */
   nodes: WorkflowFlowNode[];
@@ -62,10 +79,19 @@ export interface ICanvasState {
   canRedo: boolean;
   /** Bumped to ask the view to fit the graph into sight. */
   fitRequest: number;
+  /** Inferred dependencies not in the workflow yet, drawn as dashed edges to accept. */
+  suggestions: Edge[];
+  /** Whether nodes are laid out in bands by placement. */
+  swimlanes: boolean;
+  /** The bands, while `swimlanes` is on. */
+  lanes: ISwimlane[];
 }
 
 /** Edge class for data that moves between placements (e.g. leaves an edge device). */
 export const CROSS_EDGE_CLASS = 'jp-Continuum-crossEdge';
+
+/** Edge class of a suggested (inferred, not yet accepted) dependency. */
+export const SUGGESTED_EDGE_CLASS = 'jp-Continuum-suggestedEdge';
 
 /**
  * The state of one canvas: a mirror of the notebook's workflow that React Flow renders.
@@ -87,7 +113,10 @@ export class CanvasStore implements IDisposable {
       activeCell: null,
       canUndo: false,
       canRedo: false,
-      fitRequest: 0
+      fitRequest: 0,
+      suggestions: [],
+      swimlanes: false,
+      lanes: []
     }));
     this.workflow.changed.connect(this.sync, this);
     this._model.metadataChanged.connect(this._onMetadataChanged, this);
@@ -145,12 +174,21 @@ export class CanvasStore implements IDisposable {
     const stored = this.positions();
     this._placeNewNodes(nodeCells, links, stored, previous);
 
+    const lanes = current.swimlanes
+      ? this._layOutLanes(nodeCells, links, previous)
+      : null;
+
     const nodes = nodeCells.map(cell => {
       const old = previous.get(cell.id);
-      // A node being dragged stays under the pointer until the drag stops and is saved.
+      // A node being dragged stays under the pointer until the drag stops and is saved;
+      // in swimlanes, the lane places the nodes the user has not moved since.
       const position = old?.dragging
         ? old.position
-        : (stored[cell.id] ?? this._autoPositions.get(cell.id)!);
+        : ((lanes && !this._pinned.has(cell.id)
+            ? lanes.positions.get(cell.id)
+            : undefined) ??
+          stored[cell.id] ??
+          this._autoPositions.get(cell.id)!);
       const data = nodeData(cell);
       if (
         old &&
@@ -184,9 +222,15 @@ export class CanvasStore implements IDisposable {
         tagged: isNode(cell)
       }));
 
+    const suggestions = this._suggestionEdges(byId, current.suggestions);
+
     this.state.setState({
       nodes: sameItems(current.nodes, nodes) ? current.nodes : nodes,
       edges: sameItems(current.edges, edges) ? current.edges : edges,
+      suggestions: sameItems(current.suggestions, suggestions)
+        ? current.suggestions
+        : suggestions,
+      lanes: lanes?.bands ?? [],
       cells: sameEntries(current.cells, entries) ? current.cells : entries,
       selection: selectedIds(nodes, current.selection),
       canUndo: this.workflow.canUndo,
@@ -239,6 +283,39 @@ export class CanvasStore implements IDisposable {
       }
     });
     this.sync();
+  }
+
+  /**
+   * Offer inferred dependencies as suggestions; those already in the workflow, or between
+   * cells that are not both nodes, are left out. Returns how many are shown.
+   */
+  suggest(inferred: readonly IInferredEdge[]): number {
+    this._inferred = inferred.slice();
+    this.sync();
+    return this.state.getState().suggestions.length;
+  }
+
+  clearSuggestions(): void {
+    this._inferred = [];
+    this.sync();
+  }
+
+  /** Lay the nodes out in bands by placement, or go back to the user's positions. */
+  toggleSwimlanes(): void {
+    this._pinned.clear();
+    this.state.setState(state => ({ swimlanes: !state.swimlanes }));
+    this.sync();
+    this.requestFit();
+  }
+
+  /** Save where the user dropped nodes; in swimlanes, they stay there rather than in their lane. */
+  moveNodes(moved: readonly { id: string; position: IPoint }[]): void {
+    if (this.state.getState().swimlanes) {
+      for (const { id } of moved) {
+        this._pinned.add(id);
+      }
+    }
+    this.savePositions(moved);
   }
 
   /** Run the selected nodes on a placement, as one undoable step. */
@@ -332,8 +409,12 @@ export class CanvasStore implements IDisposable {
     });
   }
 
-  /** Lay the whole graph out left to right, save the positions and fit the view. */
+  /**
+   * Lay the whole graph out left to right, save the positions and fit the view. This
+   * leaves the swimlanes, whose positions would hide the new ones.
+   */
   autoLayout(): void {
+    this.state.setState({ swimlanes: false });
     const { nodes, edges } = this.state.getState();
     const positions = layoutLeftToRight(
       nodes.map(node => ({ id: node.id, ...node.measured })),
@@ -383,6 +464,65 @@ export class CanvasStore implements IDisposable {
     }
   }
 
+  /** The suggestion edges still worth offering, keeping the unchanged edge objects. */
+  private _suggestionEdges(
+    byId: Map<string, ICellInfo>,
+    previous: Edge[]
+  ): Edge[] {
+    const old = new Map(previous.map(edge => [edge.id, edge]));
+    return this._inferred
+      .filter(({ source, target }) =>
+        this.workflow.isNewDependency(source, target)
+      )
+      .map(({ source, target, variables }) => {
+        const id = `suggested:${edgeId(source, target)}`;
+        const label = variables.join(', ');
+        const kept = old.get(id);
+        return kept?.label === label
+          ? kept
+          : {
+              id,
+              source,
+              target,
+              label,
+              className: SUGGESTED_EDGE_CLASS,
+              // Accepted with a click, never selected or deleted.
+              selectable: false,
+              deletable: false,
+              data: { variables }
+            };
+      });
+  }
+
+  /**
+   * Swimlane positions and bands. Laid out again only when the graph, a placement or a
+   * measured size changed, so that syncs for other reasons stay cheap on large graphs.
+   */
+  private _layOutLanes(
+    nodeCells: ICellInfo[],
+    links: { source: string; target: string }[],
+    previous: Map<string, WorkflowFlowNode>
+  ): { positions: Map<string, IPoint>; bands: ISwimlane[] } {
+    const nodes = nodeCells.map(cell => ({
+      id: cell.id,
+      lane: laneIndex(cell.continuum?.placement),
+      ...previous.get(cell.id)?.measured
+    }));
+    const key = JSON.stringify([nodes, links]);
+    if (this._lanes?.key !== key) {
+      const { positions, bands } = layoutSwimlanes(nodes, links, LANES.length);
+      this._lanes = {
+        key,
+        positions,
+        // The edge and cloud lanes always show; the others only when they have nodes.
+        bands: bands
+          .map((band, i) => ({ ...band, lane: LANES[i] }))
+          .filter(band => band.lane !== 'other' || band.count > 0)
+      };
+    }
+    return this._lanes;
+  }
+
   private _onMetadataChanged(_: INotebookModel, change: { key: string }): void {
     if (change.key === NOTEBOOK_METADATA_KEY) {
       this.sync();
@@ -395,6 +535,14 @@ export class CanvasStore implements IDisposable {
 
   private _defaultPlacement: () => Placement;
   private _autoPositions = new Map<string, IPoint>();
+  private _inferred: IInferredEdge[] = [];
+  /** Nodes moved by hand while in swimlanes. */
+  private _pinned = new Set<string>();
+  private _lanes: {
+    key: string;
+    positions: Map<string, IPoint>;
+    bands: ISwimlane[];
+  } | null = null;
   private _isDisposed = false;
 }
 
@@ -408,6 +556,11 @@ export namespace CanvasStore {
 
 export function edgeId(source: string, target: string): string {
   return `${source}->${target}`;
+}
+
+function laneIndex(placement: Placement | undefined): number {
+  const index = LANES.indexOf(placement as Lane);
+  return index >= 0 ? index : LANES.indexOf('other');
 }
 
 function nodeData(cell: ICellInfo): WorkflowNodeData {

@@ -70,6 +70,31 @@ export class NotebookWorkflow implements IDisposable {
     return cell ? nodeLabel(cell) : cellId;
   }
 
+  /** What `POST /analyze` reads: the code cells, in order, with their role. */
+  analysisInput(): {
+    id: string;
+    source: string;
+    role: 'node' | 'setup' | null;
+  }[] {
+    return this.cells()
+      .filter(cell => cell.cellType === 'code')
+      .map(cell => ({
+        id: cell.id,
+        source: cell.source,
+        role: cell.continuum?.role ?? null
+      }));
+  }
+
+  /** Whether an inferred source → target would be new: both are nodes, not yet linked. */
+  isNewDependency(source: string, target: string): boolean {
+    const targetMeta = this.node(target);
+    return (
+      this.node(source)?.role === 'node' &&
+      targetMeta?.role === 'node' &&
+      !targetMeta.after?.includes(source)
+    );
+  }
+
   /** Write (or, with null, remove) a cell's node metadata, as one undoable step. */
   setNode(cellId: string, metadata: INodeMetadata | null): void {
     this.transact(() => {

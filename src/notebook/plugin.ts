@@ -238,17 +238,11 @@ export const notebookPlugin: JupyterFrontEndPlugin<IWorkflows> = {
           return;
         }
         const workflow = workflows.forNotebook(panel);
-        const cells = workflow
-          .cells()
-          .filter(cell => cell.cellType === 'code')
-          .map(cell => ({
-            id: cell.id,
-            source: cell.source,
-            role: cell.continuum?.role ?? null
-          }));
         let analysis;
         try {
-          analysis = await orchestrator.client.analyze(cells);
+          analysis = await orchestrator.client.analyze(
+            workflow.analysisInput()
+          );
         } catch (error) {
           Notification.error(
             trans.__(
@@ -258,8 +252,8 @@ export const notebookPlugin: JupyterFrontEndPlugin<IWorkflows> = {
           );
           return;
         }
-        const suggestions = analysis.edges.filter(
-          edge => !workflow.node(edge.target)?.after?.includes(edge.source)
+        const suggestions = analysis.edges.filter(edge =>
+          workflow.isNewDependency(edge.source, edge.target)
         );
         const { reviewSuggestions } = await import('./inference');
         const accepted = await reviewSuggestions(

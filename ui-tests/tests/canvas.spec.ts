@@ -20,7 +20,8 @@ interface INotebookState {
 
 /** The notebook's cells and canvas positions, read from its model (the canvas may be current). */
 async function notebookState(
-  page: IJupyterLabPageFixture
+  page: IJupyterLabPageFixture,
+  name = NAME
 ): Promise<INotebookState> {
   return page.evaluate(name => {
     const panel = Array.from(window.jupyterapp.shell.widgets('main')).find(
@@ -34,7 +35,7 @@ async function notebookState(
       })),
       positions: json.metadata.continuum?.positions ?? {}
     };
-  }, NAME);
+  }, name);
 }
 
 async function center(locator: Locator): Promise<{ x: number; y: number }> {
@@ -282,4 +283,120 @@ test('the canvas edits the workflow two ways with the notebook and comes back on
     placement: 'cloud',
     after: [id[1]]
   });
+});
+
+test('the canvas suggests inferred dependencies and edits placement from a node menu', async ({
+  page
+}) => {
+  const name = 'flow-suggest.ipynb';
+  await page.notebook.createNew(name);
+  await page.notebook.setCell(0, 'code', 'x = 1');
+  await page.notebook.addCell('code', 'y = x + 1');
+  await page.notebook.addCell('code', 'z = y * 2');
+  await page.notebook.addCell('code', 'w = x + z');
+  for (const index of [0, 1, 2, 3]) {
+    await page.notebook.selectCells(index);
+    await runCommand(page, 'continuum:toggle-node');
+  }
+  await page.sidebar.close('left');
+  await runCommand(page, 'continuum:open-canvas');
+  const state = () => notebookState(page, name);
+  const placements = async () =>
+    (await state()).cells.map(cell => cell.continuum?.placement);
+
+  const canvas = page.locator('.jp-Continuum-canvasPanel');
+  await expect(canvas.locator('[data-continuum-node-id]')).toHaveCount(4);
+  const id = (await state()).cells.map(cell => cell.id);
+  const node = (i: number) =>
+    canvas.locator(`[data-continuum-node-id="${id[i]}"]`);
+  const toolbar = canvas.locator('.jp-Toolbar');
+
+  // The orchestrator's analysis shows as dashed suggestions, labelled with their variables.
+  await toolbar.locator('[data-continuum-action="suggest"]').click();
+  const suggested = canvas.locator('.jp-Continuum-suggestedEdge');
+  await expect(suggested).toHaveCount(4);
+  const suggestion = (source: number, target: number) =>
+    canvas.locator(`[data-id="suggested:${id[source]}->${id[target]}"]`);
+  await expect(suggestion(1, 2).locator('.react-flow__edge-text')).toHaveText(
+    'y'
+  );
+  await page.screenshot({ path: `${ARTIFACTS}/canvas-suggestions.png` });
+  expect((await state()).cells.map(cell => cell.continuum?.after)).toEqual([
+    [],
+    [],
+    [],
+    []
+  ]);
+
+  // A click on a suggestion's label accepts it; so does Enter on a focused suggestion.
+  await suggestion(0, 1).locator('.react-flow__edge-textwrapper').click();
+  await expect
+    .poll(async () => (await state()).cells[1].continuum?.after)
+    .toEqual([id[0]]);
+  await expect(suggested).toHaveCount(3);
+  await suggestion(1, 2).focus();
+  await page.keyboard.press('Enter');
+  await expect
+    .poll(async () => (await state()).cells[2].continuum?.after)
+    .toEqual([id[1]]);
+  await expect(suggested).toHaveCount(2);
+  await expect(
+    canvas.locator('.react-flow__edge:not(.jp-Continuum-suggestedEdge)')
+  ).toHaveCount(2);
+
+  // Escape dismisses the rest, which never reach the notebook.
+  await page.keyboard.press('Escape');
+  await expect(suggested).toHaveCount(0);
+  expect((await state()).cells[3].continuum?.after).toEqual([]);
+
+  // Right-click on a node outside the selection: the menu acts on that node alone.
+  await node(0).locator('.jp-Continuum-nodeLabel').click();
+  await node(1)
+    .locator('.jp-Continuum-nodeLabel')
+    .click({ modifiers: ['ControlOrMeta'] });
+  await expect(canvas.locator('.react-flow__node.selected')).toHaveCount(2);
+  const label = node(2).locator('.jp-Continuum-nodeLabel');
+  await label.click({ button: 'right' });
+  const menu = canvas.locator('.jp-Continuum-nodeMenu');
+  await expect(menu).toBeVisible();
+  // It opens where the node was clicked.
+  const clicked = await center(label);
+  const opened = (await menu.boundingBox())!;
+  expect(Math.abs(opened.x - clicked.x)).toBeLessThan(2);
+  expect(Math.abs(opened.y - clicked.y)).toBeLessThan(2);
+  await menu.locator('[data-continuum-menu="cloud"]').click();
+  await expect(menu).toHaveCount(0);
+  await expect.poll(placements).toEqual(['edge', 'edge', 'cloud', 'edge']);
+  // Escape closes the menu without acting.
+  await node(3).locator('.jp-Continuum-nodeLabel').click({ button: 'right' });
+  await expect(menu).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(menu).toHaveCount(0);
+
+  // Right-click within a multi-selection: the menu acts on the whole selection.
+  await node(0).locator('.jp-Continuum-nodeLabel').click();
+  await node(1)
+    .locator('.jp-Continuum-nodeLabel')
+    .click({ modifiers: ['ControlOrMeta'] });
+  await node(1).locator('.jp-Continuum-nodeLabel').click({ button: 'right' });
+  await menu.locator('[data-continuum-menu="cloud"]').click();
+  await expect.poll(placements).toEqual(['cloud', 'cloud', 'cloud', 'edge']);
+  await node(0).locator('.jp-Continuum-nodeLabel').click({ button: 'right' });
+  await menu.locator('[data-continuum-menu="edge"]').click();
+  await expect.poll(placements).toEqual(['edge', 'edge', 'cloud', 'edge']);
+
+  // Swimlanes group the nodes by placement without saving their positions.
+  const positions = (await state()).positions;
+  await toolbar.locator('[data-continuum-action="swimlanes"]').click();
+  const lanes = canvas.locator('.jp-Continuum-lane');
+  await expect(lanes).toHaveCount(2);
+  await expect(lanes.first()).toHaveAttribute('data-lane', 'edge');
+  const cloudLane = (await lanes.nth(1).boundingBox())!;
+  const cloudNode = (await node(2).boundingBox())!;
+  expect(cloudNode.y).toBeGreaterThan(cloudLane.y);
+  expect(cloudNode.y + cloudNode.height).toBeLessThan(
+    cloudLane.y + cloudLane.height
+  );
+  expect((await state()).positions).toEqual(positions);
+  await page.screenshot({ path: `${ARTIFACTS}/canvas-swimlanes.png` });
 });

@@ -34,6 +34,8 @@ test.describe('workflow canvas', () => {
   }, testInfo) => {
     const name = 'flow.ipynb';
     await page.notebook.createNew(name);
+    // Room for the whole canvas toolbar: a narrow one moves its end into the overflow menu.
+    await page.sidebar.close('left');
 
     await openCanvas(page);
 

@@ -1,7 +1,12 @@
 import { NotebookModel } from '@jupyterlab/notebook';
 
 import { METADATA_KEY, NotebookWorkflow } from '../../notebook/model';
-import { CanvasStore, CROSS_EDGE_CLASS, NOTEBOOK_METADATA_KEY } from '../store';
+import {
+  CanvasStore,
+  CROSS_EDGE_CLASS,
+  NOTEBOOK_METADATA_KEY,
+  SUGGESTED_EDGE_CLASS
+} from '../store';
 
 function notebookWith(sources: string[]): NotebookModel {
   const model = new NotebookModel();
@@ -82,6 +87,111 @@ describe('CanvasStore', () => {
     model.cells.get(1).sharedModel.setSource('x = 2');
     await nextFrame();
     expect(state().nodes[1].data.code).toBe('x = 2');
+  });
+
+  it('offers inferred dependencies not in the workflow, and drops them once accepted', () => {
+    workflow.toggleRole([cell[1], cell[2], cell[3]], 'node', 'edge');
+    workflow.addDependency(cell[1], cell[2]);
+    store.sync();
+    const shown = store.suggest([
+      // Already in the workflow.
+      { source: cell[1], target: cell[2], variables: ['a'] },
+      { source: cell[2], target: cell[3], variables: ['b'] },
+      { source: cell[1], target: cell[3], variables: ['a', 'x'] },
+      // Cell 0 is not a node.
+      { source: cell[0], target: cell[3], variables: ['math'] }
+    ]);
+    expect(shown).toBe(2);
+    const [first, second] = state().suggestions;
+    expect(first).toMatchObject({
+      source: cell[2],
+      target: cell[3],
+      label: 'b',
+      className: SUGGESTED_EDGE_CLASS,
+      selectable: false
+    });
+    expect(second.label).toBe('a, x');
+    // Suggestions live in the store: the workflow has only its own edge.
+    expect(edgePairs()).toEqual([[cell[1], cell[2]]]);
+
+    // Accepting one (a click connects it) removes it from the suggestions.
+    expect(connect(cell[2], cell[3])).toBeNull();
+    expect(workflow.node(cell[3])?.after).toEqual([cell[2]]);
+    expect(state().suggestions).toEqual([second]);
+    // Undoing the acceptance offers it again.
+    store.undo();
+    expect(state().suggestions.map(edge => edge.label)).toEqual(['b', 'a, x']);
+
+    // A node that leaves the workflow takes its suggestions with it.
+    workflow.setNode(cell[1], null);
+    store.sync();
+    expect(state().suggestions.map(edge => edge.label)).toEqual(['b']);
+
+    store.clearSuggestions();
+    expect(state().suggestions).toEqual([]);
+  });
+
+  it('builds the analysis input from the code cells', () => {
+    workflow.toggleRole([cell[1]], 'node', 'edge');
+    model.sharedModel.insertCell(0, { cell_type: 'markdown', source: '# x' });
+    expect(workflow.analysisInput()).toEqual([
+      { id: cell[0], source: '# load\nimport math', role: null },
+      { id: cell[1], source: 'a = 1', role: 'node' },
+      { id: cell[2], source: 'b = a + 1', role: null },
+      { id: cell[3], source: 'c = b * 2', role: null }
+    ]);
+  });
+
+  it('lays nodes out in swimlanes by placement without saving the positions', () => {
+    workflow.toggleRole([cell[0], cell[1], cell[2], cell[3]], 'node', 'edge');
+    workflow.setPlacement([cell[1], cell[3]], 'cloud');
+    workflow.updateNode(cell[2], { placement: 'gpu-farm' });
+    workflow.addDependency(cell[0], cell[1]);
+    workflow.addDependency(cell[1], cell[2]);
+    store.savePositions([{ id: cell[0], position: { x: 500, y: 500 } }]);
+    store.sync();
+    const saved = model.getMetadata(NOTEBOOK_METADATA_KEY);
+
+    store.toggleSwimlanes();
+    const on = state();
+    expect(on.swimlanes).toBe(true);
+    expect(on.lanes.map(band => band.lane)).toEqual(['edge', 'cloud', 'other']);
+    const laneOf = (id: string) =>
+      on.lanes.find(band => {
+        const { y } = on.nodes.find(node => node.id === id)!.position;
+        return y >= band.y && y < band.y + band.height;
+      })?.lane;
+    expect([cell[0], cell[1], cell[2], cell[3]].map(laneOf)).toEqual([
+      'edge',
+      'cloud',
+      'other',
+      'cloud'
+    ]);
+    // Bands do not overlap, and dependencies still read from left to right.
+    expect(on.lanes[1].y).toBeGreaterThanOrEqual(
+      on.lanes[0].y + on.lanes[0].height
+    );
+    const x = (id: string) => on.nodes.find(node => node.id === id)!.position.x;
+    expect(x(cell[0])).toBeLessThan(x(cell[1]));
+    expect(x(cell[1])).toBeLessThan(x(cell[2]));
+    expect(model.getMetadata(NOTEBOOK_METADATA_KEY)).toEqual(saved);
+
+    // A placement change moves the node to its lane; no other-placement lane is left.
+    workflow.setPlacement([cell[2]], 'edge');
+    store.sync();
+    expect(state().lanes.map(band => band.lane)).toEqual(['edge', 'cloud']);
+
+    // A node the user drags stays where dropped, and that position is saved.
+    store.moveNodes([{ id: cell[3], position: { x: -300, y: -300 } }]);
+    expect(state().nodes.find(node => node.id === cell[3])!.position).toEqual({
+      x: -300,
+      y: -300
+    });
+
+    // Off: back to the saved positions.
+    store.toggleSwimlanes();
+    expect(state().lanes).toEqual([]);
+    expect(state().nodes[0].position).toEqual({ x: 500, y: 500 });
   });
 
   it('keeps unchanged nodes as the same objects', async () => {
