@@ -5,7 +5,7 @@ import {
   test
 } from '@jupyterlab/galata';
 
-import { runCommand } from './helpers';
+import { reloadWithCanvas, runCommand } from './helpers';
 
 const NAME = 'flow-canvas.ipynb';
 const ARTIFACTS = 'artifacts';
@@ -257,23 +257,7 @@ test('the canvas edits the workflow two ways with the notebook and comes back on
   // Reload: the same canvas comes back beside the notebook, with the saved positions.
   await page.locator('.jp-Notebook .jp-Cell').first().click();
   await page.notebook.save();
-  await expect
-    .poll(() =>
-      page.evaluate(async () => {
-        const { values } =
-          await window.jupyterapp.serviceManager.workspaces.list();
-        return values.some(workspace =>
-          JSON.stringify(workspace.data['layout-restorer:data']).includes(
-            'continuum-canvas:'
-          )
-        );
-      })
-    )
-    .toBe(true);
-  await page.reload({ waitForIsReady: false });
-  await page.evaluate(async () => {
-    await window.jupyterapp.restored;
-  });
+  await reloadWithCanvas(page);
   await expect(page.locator('.jp-Continuum-canvasPanel')).toHaveCount(1);
   await expect(nodes).toHaveCount(4);
   await expect(canvas.locator('.react-flow__edge')).toHaveCount(2);

@@ -1,13 +1,8 @@
-import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import { expect, test } from '@jupyterlab/galata';
+
+import { reloadWithCanvas, runCommand } from './helpers';
 
 const ARTIFACTS = 'artifacts';
-
-async function openCanvas(page: IJupyterLabPageFixture): Promise<void> {
-  // The command resolves to the widget, which cannot cross into the test: drop it.
-  await page.evaluate(async () => {
-    await window.jupyterapp.commands.execute('continuum:open-canvas');
-  });
-}
 
 test.describe('activation', () => {
   // Load the page ourselves so every console message is captured.
@@ -37,7 +32,7 @@ test.describe('workflow canvas', () => {
     // Room for the whole canvas toolbar: a narrow one moves its end into the overflow menu.
     await page.sidebar.close('left');
 
-    await openCanvas(page);
+    await runCommand(page, 'continuum:open-canvas');
 
     const canvas = page.locator('.jp-Continuum-canvasPanel');
     await expect(canvas).toBeVisible();
@@ -73,28 +68,10 @@ test.describe('workflow canvas', () => {
 
     // A second request activates the same canvas instead of opening another.
     await page.locator('.jp-NotebookPanel .jp-Cell').first().click();
-    await openCanvas(page);
+    await runCommand(page, 'continuum:open-canvas');
     await expect(page.locator('.jp-Continuum-canvasPanel')).toHaveCount(1);
 
-    // The layout is saved asynchronously: wait until it holds the canvas before reloading.
-    await expect
-      .poll(() =>
-        page.evaluate(async () => {
-          const { values } =
-            await window.jupyterapp.serviceManager.workspaces.list();
-          return values.some(workspace =>
-            JSON.stringify(workspace.data['layout-restorer:data']).includes(
-              'continuum-canvas:'
-            )
-          );
-        })
-      )
-      .toBe(true);
-    // Galata's readiness check wants a Launcher tab, which a restored layout does not have.
-    await page.reload({ waitForIsReady: false });
-    await page.evaluate(async () => {
-      await window.jupyterapp.restored;
-    });
+    await reloadWithCanvas(page);
     await expect(page.locator('.jp-Continuum-canvasPanel')).toHaveCount(1);
     await expect(
       page.locator('.jp-Continuum-canvasPanel .react-flow')

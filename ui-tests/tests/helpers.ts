@@ -1,4 +1,4 @@
-import { IJupyterLabPageFixture } from '@jupyterlab/galata';
+import { expect, IJupyterLabPageFixture } from '@jupyterlab/galata';
 import { execFileSync } from 'child_process';
 import { mkdtempSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
@@ -72,4 +72,31 @@ export function validateWithNbformat(content: unknown): void {
     ],
     { stdio: 'pipe' }
   );
+}
+
+/**
+ * Reload once the saved layout holds the canvas, and wait for JupyterLab to restore it.
+ */
+export async function reloadWithCanvas(
+  page: IJupyterLabPageFixture
+): Promise<void> {
+  // The layout is saved asynchronously: wait until it holds the canvas.
+  await expect
+    .poll(() =>
+      page.evaluate(async () => {
+        const { values } =
+          await window.jupyterapp.serviceManager.workspaces.list();
+        return values.some(workspace =>
+          JSON.stringify(workspace.data['layout-restorer:data']).includes(
+            'continuum-canvas:'
+          )
+        );
+      })
+    )
+    .toBe(true);
+  // Galata's readiness check wants a Launcher tab, which a restored layout does not have.
+  await page.reload({ waitForIsReady: false });
+  await page.evaluate(async () => {
+    await window.jupyterapp.restored;
+  });
 }
