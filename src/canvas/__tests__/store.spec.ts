@@ -7,16 +7,7 @@ import {
   NOTEBOOK_METADATA_KEY,
   SUGGESTED_EDGE_CLASS
 } from '../store';
-
-function notebookWith(sources: string[]): NotebookModel {
-  const model = new NotebookModel();
-  model.sharedModel.insertCells(
-    0,
-    sources.map(source => ({ cell_type: 'code', source }))
-  );
-  model.sharedModel.clearUndoHistory();
-  return model;
-}
+import { notebookWith } from '../../notebook/__tests__/notebook';
 
 const nextFrame = () =>
   new Promise(resolve => requestAnimationFrame(() => resolve(undefined)));

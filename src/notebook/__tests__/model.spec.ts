@@ -1,17 +1,7 @@
 import { NotebookModel } from '@jupyterlab/notebook';
 
 import { METADATA_KEY, NotebookWorkflow } from '../model';
-
-function notebookWith(sources: string[]): NotebookModel {
-  const model = new NotebookModel();
-  model.sharedModel.insertCells(
-    0,
-    sources.map(source => ({ cell_type: 'code', source }))
-  );
-  // Edits before this point are the notebook's content, not user actions to undo.
-  model.sharedModel.clearUndoHistory();
-  return model;
-}
+import { notebookWith } from './notebook';
 
 function ids(model: NotebookModel): string[] {
   return Array.from(
