@@ -158,9 +158,16 @@ test('deleting a node removes it from every dependency list', async ({
   [b] = await notebookCells(page);
   expect(b.continuum?.after).toEqual([]);
 
-  // Undo brings the cell back; the graph stays consistent either way.
+  // The notebook's undo brings the cell back as a node; no after list names a missing cell.
   await page.keyboard.press('z');
   await expect.poll(async () => (await notebookCells(page)).length).toBe(2);
+  const restored = await notebookCells(page);
+  expect(restored.map(cell => cell.id)).toEqual([a.id, b.id]);
+  expect(restored[0].continuum).toMatchObject({ role: 'node' });
+  const ids = new Set(restored.map(cell => cell.id));
+  for (const cell of restored) {
+    expect((cell.continuum?.after ?? []).every(id => ids.has(id))).toBe(true);
+  }
 });
 
 test('the chip opens the node editor and its edits land in the metadata', async ({
