@@ -7,6 +7,8 @@ import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { CanvasPanel } from './canvas/panel';
 import type { NotebookWorkflow } from './notebook/model';
 import type { OrchestratorClient } from './run/client';
+import type { NotebookRuns } from './run/notebookRuns';
+import type { EventStream } from './run/stream';
 
 /**
  * Command ids: a contract (DESIGN §3.5); acceptance checks drive the UI through them.
@@ -25,6 +27,7 @@ export namespace CommandIDs {
   export const removeDependency = 'continuum:remove-dependency';
   export const undo = 'continuum:undo';
   export const redo = 'continuum:redo';
+  export const showRunDetails = 'continuum:show-run-details';
 }
 
 /**
@@ -48,6 +51,8 @@ export const ICanvasTracker = new Token<ICanvasTracker>(
 export interface IOrchestrator {
   /** Client of the orchestrator the settings currently point to. */
   readonly client: OrchestratorClient;
+  /** The live event stream of that orchestrator, shared by every followed run. */
+  readonly events: EventStream;
   /** Placement given to newly tagged cells. */
   readonly defaultPlacement: string;
   /** Whether deployed outputs replace the cells' outputs. */
@@ -74,4 +79,19 @@ export interface IWorkflows {
 export const IWorkflows = new Token<IWorkflows>(
   'jupyterlab-continuum:IWorkflows',
   'The workflows that open notebooks hold in their cell metadata.'
+);
+
+/**
+ * The runs of open notebooks: deploy, follow, cancel, retry.
+ */
+export interface IRuns {
+  /** The runs of a notebook, created on first use and disposed with the notebook. */
+  forNotebook(panel: NotebookPanel): NotebookRuns;
+  /** The runs of the current notebook, if any. */
+  readonly current: NotebookRuns | null;
+}
+
+export const IRuns = new Token<IRuns>(
+  'jupyterlab-continuum:IRuns',
+  'The workflow runs of open notebooks: deploy, live status, cancel and retry.'
 );

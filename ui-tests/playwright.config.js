@@ -4,6 +4,8 @@
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 const port = process.env.GALATA_PORT || '8888';
+// A token-protected server with XSRF checks on (jupyter_server_token_config.py).
+const securePort = Number(port) + 100;
 
 module.exports = {
   ...baseConfig,
@@ -29,10 +31,19 @@ module.exports = {
       ]
     }
   },
-  webServer: {
-    command: 'npm start',
-    url: `http://localhost:${port}/lab`,
-    timeout: 180 * 1000,
-    reuseExistingServer: !process.env.CI
-  }
+  webServer: [
+    {
+      command: 'npm start',
+      url: `http://localhost:${port}/lab`,
+      timeout: 180 * 1000,
+      reuseExistingServer: !process.env.CI
+    },
+    {
+      command: 'jupyter lab --config jupyter_server_token_config.py',
+      // Without the token the server answers 403: up, and protected.
+      url: `http://localhost:${securePort}/api/status`,
+      timeout: 180 * 1000,
+      reuseExistingServer: !process.env.CI
+    }
+  ]
 };

@@ -132,7 +132,8 @@ class ContinuumService:
         return {"valid": not problems, "errors": problems}
 
     async def placements(self) -> dict[str, Any]:
-        self._require_engine()
+        # A deploy right after the server starts waits for the workers, as a submit does.
+        await self._wait_for_engine()
         return {"engine": self.engine.kind, "placements": await self.engine.placements()}
 
     def list_runs(self, limit: int, offset: int, notebook_path: str | None) -> dict[str, Any]:

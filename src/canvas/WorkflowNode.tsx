@@ -2,11 +2,13 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { Handle, NodeProps, Position } from '@xyflow/react';
 import * as React from 'react';
 import { useStore } from 'zustand';
+import { createStore } from 'zustand/vanilla';
 
+import { badgeText, badgeTitle, ticks } from '../run/badge';
+import type { IRunsState } from '../run/notebookRuns';
 import { IResources } from '../workflow';
 import { useCanvasContext, useCanvasState } from './context';
-import type { NodeState } from '../run/runState';
-import { nodeStatuses } from './status';
+import { RunsContext } from './runsContext';
 import { WorkflowFlowNode } from './store';
 
 /**
@@ -18,6 +20,7 @@ function WorkflowNodeCard(props: NodeProps<WorkflowFlowNode>): JSX.Element {
   const { id, data, selected } = props;
   const { trans } = useCanvasContext();
   const active = useCanvasState(state => state.activeCell === id);
+  const problems = useNodeProblems(id);
   const resources = resourcesHint(data.resources, trans);
   const classes = ['jp-Continuum-node'];
   if (selected) {
@@ -26,11 +29,15 @@ function WorkflowNodeCard(props: NodeProps<WorkflowFlowNode>): JSX.Element {
   if (active) {
     classes.push('jp-mod-active');
   }
+  if (problems) {
+    classes.push('jp-mod-problem');
+  }
   return (
     <div
       className={classes.join(' ')}
       data-continuum-node-id={id}
       data-placement={data.placement}
+      title={problems ?? undefined}
     >
       <Handle type="target" position={Position.Left} />
       <div className="jp-Continuum-nodeLabel" title={data.label}>
@@ -62,45 +69,57 @@ function WorkflowNodeCard(props: NodeProps<WorkflowFlowNode>): JSX.Element {
 export const WorkflowNode = React.memo(WorkflowNodeCard);
 
 /**
- * A node's status badge. It reads the status store, not React Flow's nodes, so a status
- * change re-renders this badge alone.
+ * A node's status badge. It reads the run store, not React Flow's nodes, so a status change
+ * re-renders this badge alone; a running badge ticks its duration each second.
  */
 function StatusBadge(props: {
   id: string;
   trans: TranslationBundle;
 }): JSX.Element {
-  const status = useStore(nodeStatuses, statuses => statuses[props.id]);
-  const state = status?.state ?? 'pending';
+  const runs = React.useContext(RunsContext);
+  const status = useStore(runs?.state ?? noRuns, state =>
+    state ? state.run?.nodes[props.id] : undefined
+  );
+  const running = ticks(status);
+  const [now, setNow] = React.useState(() => Date.now() / 1000);
+  React.useEffect(() => {
+    if (!running) {
+      return;
+    }
+    const timer = setInterval(() => setNow(Date.now() / 1000), 1000);
+    return () => clearInterval(timer);
+  }, [running]);
+  const open = (event: React.SyntheticEvent) => {
+    event.stopPropagation();
+    runs?.showDetails(props.id);
+  };
   return (
-    <span className="jp-Continuum-badge" data-continuum-status={state}>
-      {status?.text ?? stateName(state, props.trans)}
+    <span
+      className="jp-Continuum-badge"
+      data-continuum-status={status?.state ?? 'pending'}
+      title={badgeTitle(status, props.trans)}
+      role="button"
+      tabIndex={-1}
+      onClick={open}
+      onDoubleClick={event => event.stopPropagation()}
+    >
+      {badgeText(status, running ? now : Date.now() / 1000, props.trans)}
     </span>
   );
 }
 
-function stateName(state: NodeState, trans: TranslationBundle): string {
-  switch (state) {
-    case 'pending':
-      return trans.__('pending');
-    case 'queued':
-      return trans.__('queued');
-    case 'running':
-      return trans.__('running');
-    case 'retrying':
-      return trans.__('retrying');
-    case 'succeeded':
-      return trans.__('done');
-    case 'failed':
-      return trans.__('failed');
-    case 'error':
-      return trans.__('error');
-    case 'skipped':
-      return trans.__('skipped');
-    case 'cancelling':
-      return trans.__('cancelling');
-    case 'cancelled':
-      return trans.__('cancelled');
-  }
+/** Stands in for the run store of a canvas that has none (tests). */
+const noRuns = createStore<IRunsState | null>(() => null);
+
+/** What stops this node from deploying, one problem a line, or null. */
+function useNodeProblems(id: string): string | null {
+  const runs = React.useContext(RunsContext);
+  return useStore(runs?.state ?? noRuns, state => {
+    const messages = (state?.problems ?? [])
+      .filter(problem => problem.nodeId === id)
+      .map(problem => problem.message);
+    return messages.length ? messages.join('\n') : null;
+  });
 }
 
 /** "2 CPU · 4GiB · 1 GPU", or null when no resources are set. */

@@ -6,28 +6,46 @@ import {
 import { Cell } from '@jupyterlab/cells';
 import { Notebook, NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
+import {
+  CommandToolbarButton,
+  LabIcon,
+  refreshIcon,
+  runIcon,
+  stopIcon
+} from '@jupyterlab/ui-components';
+import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { flowIcon } from '../icons';
 import type { NotebookWorkflow } from '../notebook/model';
-import { IOrchestrator } from '../tokens';
+import type { NotebookRuns } from '../run/notebookRuns';
+import { RunProgress } from '../run/RunProgress';
+import { CommandIDs, IOrchestrator } from '../tokens';
 import { canvasToolbarItems } from './CanvasToolbar';
 import { CanvasView } from './CanvasView';
 import { OrchestratorStatus } from './OrchestratorStatus';
+import { RunsContext } from './runsContext';
 import { CanvasStore } from './store';
 
 /**
  * The body of a canvas: the React Flow editor.
  */
 class CanvasContent extends ReactWidget {
-  constructor(private _props: CanvasView.IProps) {
+  constructor(
+    private _props: CanvasView.IProps,
+    private _runs: NotebookRuns
+  ) {
     super();
     this.addClass('jp-Continuum-canvas');
   }
 
   protected render(): JSX.Element {
-    return <CanvasView {...this._props} />;
+    return (
+      <RunsContext.Provider value={this._runs}>
+        <CanvasView {...this._props} />
+      </RunsContext.Provider>
+    );
   }
 }
 
@@ -35,7 +53,10 @@ export namespace CanvasPanel {
   export interface IOptions {
     notebook: NotebookPanel;
     workflow: NotebookWorkflow;
+    /** The notebook's runs, whose status the nodes show. */
+    runs: NotebookRuns;
     orchestrator: IOrchestrator;
+    commands: CommandRegistry;
     /** Open the properties of a node's cell. */
     editNode: (cellId: string) => void;
     trans: TranslationBundle;
@@ -47,18 +68,29 @@ export namespace CanvasPanel {
  */
 export class CanvasPanel extends MainAreaWidget<CanvasContent> {
   constructor(options: CanvasPanel.IOptions) {
-    const { notebook, workflow, orchestrator, editNode, trans } = options;
+    const {
+      notebook,
+      workflow,
+      runs,
+      orchestrator,
+      commands,
+      editNode,
+      trans
+    } = options;
     const store = new CanvasStore({
       workflow,
       defaultPlacement: () => orchestrator.defaultPlacement
     });
     super({
-      content: new CanvasContent({
-        store,
-        trans,
-        reveal: (cellId: string) => this._reveal(cellId),
-        editNode
-      })
+      content: new CanvasContent(
+        {
+          store,
+          trans,
+          reveal: (cellId: string) => this._reveal(cellId),
+          editNode
+        },
+        runs
+      )
     });
     this.notebook = notebook;
     this.store = store;
@@ -66,6 +98,30 @@ export class CanvasPanel extends MainAreaWidget<CanvasContent> {
     this.title.icon = flowIcon;
     this.title.closable = true;
     this._orchestrator = orchestrator;
+    // Deploy and run control first (DESIGN §3.6); they act on this canvas's notebook.
+    // The buttons hold this object: _syncTitle keeps its path that of the notebook.
+    const args = this._runArgs;
+    const runButton = (id: string, icon: LabIcon, label = '') =>
+      new CommandToolbarButton({ commands, id, icon, label, args });
+    const deploy = runButton(
+      CommandIDs.deploy,
+      runIcon,
+      trans.__('Deploy to continuum')
+    );
+    deploy.addClass('jp-Continuum-deployButton');
+    this.toolbar.addItem('continuum-deploy', deploy);
+    this.toolbar.addItem(
+      'continuum-progress',
+      ReactWidget.create(<RunProgress runs={runs} trans={trans} />)
+    );
+    this.toolbar.addItem(
+      'continuum-cancel',
+      runButton(CommandIDs.cancelRun, stopIcon)
+    );
+    this.toolbar.addItem(
+      'continuum-retry',
+      runButton(CommandIDs.retryFailed, refreshIcon)
+    );
     const suggest = () => void this._suggestDependencies();
     for (const [name, item] of canvasToolbarItems(store, trans, suggest)) {
       this.toolbar.addItem(name, item);
@@ -150,6 +206,7 @@ export class CanvasPanel extends MainAreaWidget<CanvasContent> {
   }
 
   private _syncTitle(): void {
+    this._runArgs.path = this.notebook.context.path;
     const name = this.notebook.context.localPath.split('/').pop() ?? '';
     this.title.label = this._trans.__('Flow: %1', name);
     this.title.caption = this._trans.__(
@@ -158,6 +215,7 @@ export class CanvasPanel extends MainAreaWidget<CanvasContent> {
     );
   }
 
+  private _runArgs = { path: '' };
   private _trans: TranslationBundle;
   private _orchestrator: IOrchestrator;
 }

@@ -13,6 +13,7 @@ import {
   CommandIDs,
   ICanvasTracker,
   IOrchestrator,
+  IRuns,
   IWorkflows
 } from '../tokens';
 import type { CanvasPanel } from './panel';
@@ -24,7 +25,13 @@ export const canvasPlugin: JupyterFrontEndPlugin<ICanvasTracker> = {
   id: 'jupyterlab-continuum:canvas',
   description: 'Opens the workflow canvas of a notebook beside it.',
   autoStart: true,
-  requires: [INotebookTracker, IDocumentManager, IOrchestrator, IWorkflows],
+  requires: [
+    INotebookTracker,
+    IDocumentManager,
+    IOrchestrator,
+    IWorkflows,
+    IRuns
+  ],
   optional: [ICommandPalette, ILayoutRestorer, ITranslator],
   provides: ICanvasTracker,
   activate: (
@@ -33,6 +40,7 @@ export const canvasPlugin: JupyterFrontEndPlugin<ICanvasTracker> = {
     docManager: IDocumentManager,
     orchestrator: IOrchestrator,
     workflows: IWorkflows,
+    runs: IRuns,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
     translator: ITranslator | null
@@ -88,7 +96,9 @@ export const canvasPlugin: JupyterFrontEndPlugin<ICanvasTracker> = {
         const canvas = new CanvasPanel({
           notebook,
           workflow: workflows.forNotebook(notebook),
+          runs: runs.forNotebook(notebook),
           orchestrator,
+          commands: app.commands,
           editNode: cellId =>
             void app.commands.execute(CommandIDs.editNode, { cellId }),
           trans

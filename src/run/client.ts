@@ -1,6 +1,8 @@
 import axios, { AxiosError, AxiosInstance, AxiosRequestConfig } from 'axios';
 
+import type { IWorkflowSpec } from '../workflow';
 import { IOrchestratorEndpoint } from './endpoint';
+import type { IRunEvent, NodeState, Output, RunStateName } from './runState';
 
 /**
  * `GET /health` (DESIGN §3.4).
@@ -47,6 +49,66 @@ export interface IPlacement {
     threads: number;
     memory_limit: number | null;
     resources: Record<string, number>;
+  }[];
+}
+
+/**
+ * `POST /validate`: the server's verdict on a spec (JSON Schema and graph checks).
+ */
+export interface IServerValidation {
+  valid: boolean;
+  errors: { node_id?: string; path: string; code: string; message: string }[];
+}
+
+/** A run as `GET /runs` lists it. */
+export interface IRunSummary {
+  id: string;
+  name: string;
+  notebook: { path: string } | null;
+  state: RunStateName;
+  message: string | null;
+  /** Epoch seconds. */
+  created: number;
+  started: number | null;
+  finished: number | null;
+  node_counts: Partial<Record<NodeState, number>>;
+}
+
+/** One attempt of a node, as the run snapshot keeps it. */
+export interface IAttempt {
+  attempt: number;
+  state: NodeState;
+  worker: string | null;
+  queued: number | null;
+  started: number | null;
+  finished: number | null;
+  message: string | null;
+  error: INodeError | null;
+}
+
+/** A node error as the executor reports it. */
+export interface INodeError {
+  ename: string;
+  evalue: string;
+  traceback: string[];
+}
+
+/** `GET /runs/{id}`: the run and every node's state. */
+export interface IRunSnapshot extends IRunSummary {
+  last_seq: number;
+  nodes: {
+    id: string;
+    label: string;
+    placement: string;
+    depends_on: string[];
+    state: NodeState;
+    attempt: number;
+    worker: string | null;
+    started: number | null;
+    finished: number | null;
+    message: string | null;
+    error: INodeError | null;
+    attempts: IAttempt[];
   }[];
 }
 
@@ -114,8 +176,78 @@ export class OrchestratorClient {
     return this._post<IAnalysis>('analyze', { cells });
   }
 
-  private _get<T>(path: string): Promise<T> {
-    return this._request<T>({ method: 'GET', url: path });
+  validate(spec: IWorkflowSpec): Promise<IServerValidation> {
+    return this._post<IServerValidation>('validate', spec);
+  }
+
+  /** Submit a run; the key makes a repeated click (or a retried request) one run. */
+  submit(spec: IWorkflowSpec, idempotencyKey: string): Promise<IRunSnapshot> {
+    return this._request<IRunSnapshot>({
+      method: 'POST',
+      url: 'runs',
+      data: spec,
+      headers: { 'Idempotency-Key': idempotencyKey }
+    });
+  }
+
+  runs(
+    query: { notebook?: string; limit?: number; offset?: number } = {}
+  ): Promise<{ runs: IRunSummary[]; total: number }> {
+    return this._get('runs', query);
+  }
+
+  run(runId: string): Promise<IRunSnapshot> {
+    return this._get<IRunSnapshot>(`runs/${encodeURIComponent(runId)}`);
+  }
+
+  /** Every event of a run after `afterSeq`, in order. */
+  async events(runId: string, afterSeq: number): Promise<IRunEvent[]> {
+    const answer = await this._get<{ events: IRunEvent[] }>(
+      `runs/${encodeURIComponent(runId)}/events`,
+      { after_seq: afterSeq }
+    );
+    return answer.events;
+  }
+
+  async outputs(runId: string, nodeId: string): Promise<Output[]> {
+    const answer = await this._get<{ outputs: Output[] }>(
+      `runs/${encodeURIComponent(runId)}/nodes/${encodeURIComponent(nodeId)}/outputs`
+    );
+    return answer.outputs;
+  }
+
+  cancel(runId: string): Promise<IRunSummary> {
+    return this._post<IRunSummary>(
+      `runs/${encodeURIComponent(runId)}/cancel`,
+      {}
+    );
+  }
+
+  /** Re-run what did not succeed (or `node_ids`) and its downstream, with fixed `sources`. */
+  retry(
+    runId: string,
+    body: { node_ids?: string[]; sources?: Record<string, string> }
+  ): Promise<IRunSnapshot> {
+    return this._post<IRunSnapshot>(
+      `runs/${encodeURIComponent(runId)}/retry`,
+      body
+    );
+  }
+
+  /** The URL of the live event stream, credentials included (browsers send no headers). */
+  eventsUrl(afterSeq: number | null): string {
+    const url = new URL('events', this.endpoint.wsUrl);
+    for (const [name, value] of Object.entries(this.endpoint.wsQuery)) {
+      url.searchParams.set(name, value);
+    }
+    if (afterSeq !== null) {
+      url.searchParams.set('after_seq', String(afterSeq));
+    }
+    return url.href;
+  }
+
+  private _get<T>(path: string, params?: object): Promise<T> {
+    return this._request<T>({ method: 'GET', url: path, params });
   }
 
   private _post<T>(path: string, body: unknown): Promise<T> {

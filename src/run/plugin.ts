@@ -8,6 +8,7 @@ import { Signal } from '@lumino/signaling';
 import { IOrchestrator, SETTINGS_PLUGIN_ID } from '../tokens';
 import { OrchestratorClient } from './client';
 import { IOrchestratorSettings, resolveEndpoint } from './endpoint';
+import { EventStream } from './stream';
 
 /**
  * Follows the user settings and keeps one client for the orchestrator they point to.
@@ -18,10 +19,15 @@ class Orchestrator implements IOrchestrator {
       orchestratorUrl: '',
       orchestratorToken: ''
     });
+    this._events = this._makeStream(this._client);
   }
 
   get client(): OrchestratorClient {
     return this._client;
+  }
+
+  get events(): EventStream {
+    return this._events;
   }
 
   get defaultPlacement(): string {
@@ -38,10 +44,17 @@ class Orchestrator implements IOrchestrator {
 
   update(settings: ISettingRegistry.ISettings): void {
     const composite = settings.composite;
-    this._client = this._makeClient({
+    const client = this._makeClient({
       orchestratorUrl: (composite.orchestratorUrl as string) ?? '',
       orchestratorToken: (composite.orchestratorToken as string) ?? ''
     });
+    if (
+      JSON.stringify(client.endpoint) !== JSON.stringify(this._client.endpoint)
+    ) {
+      this._events.dispose();
+      this._events = this._makeStream(client);
+    }
+    this._client = client;
     this._defaultPlacement = (composite.defaultPlacement as string) || 'edge';
     this._writeOutputsToCells = composite.writeOutputsToCells !== false;
     this._changed.emit();
@@ -58,7 +71,12 @@ class Orchestrator implements IOrchestrator {
     );
   }
 
+  private _makeStream(client: OrchestratorClient): EventStream {
+    return new EventStream({ url: afterSeq => client.eventsUrl(afterSeq) });
+  }
+
   private _client: OrchestratorClient;
+  private _events: EventStream;
   private _defaultPlacement = 'edge';
   private _writeOutputsToCells = true;
   private _changed = new Signal<this, void>(this);

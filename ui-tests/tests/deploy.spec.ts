@@ -1,0 +1,347 @@
+import {
+  expect,
+  IJupyterLabPageFixture,
+  Locator,
+  test
+} from '@jupyterlab/galata';
+import { readFileSync } from 'fs';
+import { join } from 'path';
+
+import { runCommand } from './helpers';
+
+const ARTIFACTS = 'artifacts';
+const EXAMPLE = join(
+  __dirname,
+  '..',
+  '..',
+  'examples',
+  'continuum-quickstart.ipynb'
+);
+// Runs go through a real Dask cluster: a node takes seconds, not milliseconds.
+const RUN_TIMEOUT = 90_000;
+
+interface INodeCell {
+  id: string;
+  source: string;
+  after?: string[];
+  placement?: string;
+}
+
+/** A notebook whose code cells are workflow nodes, as nbformat 4.5 writes it. */
+function workflowNotebook(cells: INodeCell[]): string {
+  return JSON.stringify({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: {
+        name: 'python3',
+        display_name: 'Python 3',
+        language: 'python'
+      },
+      language_info: { name: 'python' }
+    },
+    cells: cells.map(cell => ({
+      id: cell.id,
+      cell_type: 'code',
+      source: cell.source,
+      metadata: {
+        continuum: {
+          role: 'node',
+          label: cell.id,
+          placement: cell.placement ?? 'edge',
+          after: cell.after ?? []
+        }
+      },
+      outputs: [],
+      execution_count: null
+    }))
+  });
+}
+
+async function openNotebook(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  name: string,
+  content: string
+): Promise<void> {
+  await page.contents.uploadContent(content, 'text', `${tmpPath}/${name}`);
+  await page.notebook.openByPath(`${tmpPath}/${name}`);
+  await page.notebook.activate(name);
+}
+
+function cellBadge(page: IJupyterLabPageFixture, cellId: string): Locator {
+  return page.locator(
+    `.jp-Notebook .jp-Continuum-cellChip[data-continuum-cell="${cellId}"] .jp-Continuum-badge`
+  );
+}
+
+function canvasBadge(page: IJupyterLabPageFixture, cellId: string): Locator {
+  return page.locator(
+    `.jp-Continuum-canvas [data-continuum-node-id="${cellId}"] .jp-Continuum-badge`
+  );
+}
+
+/** The outputs of a cell, in any open notebook, as its model holds them (JSON). */
+async function cellOutputText(
+  page: IJupyterLabPageFixture,
+  cellId: string
+): Promise<string> {
+  return page.evaluate(id => {
+    for (const widget of window.jupyterapp.shell.widgets('main')) {
+      const cells = (widget as any).context?.model?.cells;
+      for (let i = 0; i < (cells?.length ?? 0); i++) {
+        const cell = cells.get(i);
+        if (cell.id === id) {
+          return JSON.stringify(cell.outputs.toJSON());
+        }
+      }
+    }
+    return '';
+  }, cellId);
+}
+
+test.describe('Deploy to continuum', () => {
+  test.use({ autoGoto: true });
+
+  test('the example deploys and every badge goes green, outputs land in the cells', async ({
+    page,
+    tmpPath
+  }) => {
+    const example = JSON.parse(readFileSync(EXAMPLE, 'utf-8'));
+    const nodes: string[] = example.cells
+      .filter((cell: any) => cell.metadata.continuum?.role === 'node')
+      .map((cell: any) => cell.id);
+    await openNotebook(
+      page,
+      tmpPath,
+      'quickstart.ipynb',
+      JSON.stringify(example)
+    );
+    await runCommand(page, 'continuum:open-canvas');
+    const deploy = page.locator(
+      '.jp-Continuum-canvasPanel .jp-Continuum-deployButton'
+    );
+    await expect(deploy).toHaveText(/Deploy to continuum/);
+    await expect(deploy).toBeEnabled();
+    await deploy.click();
+
+    // The first node runs on the edge while the others wait.
+    await expect(
+      page.locator(
+        '.jp-Continuum-canvas .jp-Continuum-badge[data-continuum-status="running"]'
+      )
+    ).not.toHaveCount(0, { timeout: RUN_TIMEOUT });
+    await page
+      .locator('.jp-Continuum-canvasPanel')
+      .screenshot({ path: `${ARTIFACTS}/deploy-running.png` });
+
+    for (const id of nodes) {
+      await expect(canvasBadge(page, id)).toHaveAttribute(
+        'data-continuum-status',
+        'succeeded',
+        { timeout: RUN_TIMEOUT }
+      );
+      await expect(cellBadge(page, id)).toHaveAttribute(
+        'data-continuum-status',
+        'succeeded'
+      );
+    }
+    await expect(
+      page.locator('.jp-Continuum-canvasPanel .jp-Continuum-progressText')
+    ).toHaveText(`${nodes.length}/${nodes.length} ✓`);
+    await expect(canvasBadge(page, 'train')).toHaveText(/done .* · cloud-0/);
+    await expect(canvasBadge(page, 'collect')).toHaveText(/done .* · edge-0/);
+
+    // The evaluation's printout is in its cell, as if the cell had run here.
+    expect(await cellOutputText(page, 'evaluate')).toContain(
+      'accuracy on held-out readings'
+    );
+    await expect(
+      page.locator('.jp-Notebook .jp-OutputArea-output').filter({
+        hasText: 'accuracy on held-out readings'
+      })
+    ).toHaveCount(1);
+    await page.screenshot({ path: `${ARTIFACTS}/deploy-finished.png` });
+  });
+
+  test('a failing node shows its traceback, its downstream is skipped, retry after a fix succeeds', async ({
+    page,
+    tmpPath
+  }) => {
+    await openNotebook(
+      page,
+      tmpPath,
+      'failing.ipynb',
+      workflowNotebook([
+        { id: 'load', source: 'x = 21' },
+        {
+          id: 'divide',
+          source: 'y = x / 0',
+          after: ['load'],
+          placement: 'cloud'
+        },
+        { id: 'report', source: 'print("answer", y * 2)', after: ['divide'] }
+      ])
+    );
+    await runCommand(page, 'continuum:deploy');
+    await expect(cellBadge(page, 'divide')).toHaveAttribute(
+      'data-continuum-status',
+      'failed',
+      { timeout: RUN_TIMEOUT }
+    );
+    await expect(cellBadge(page, 'divide')).toHaveText('ZeroDivisionError');
+    await expect(cellBadge(page, 'report')).toHaveAttribute(
+      'data-continuum-status',
+      'skipped'
+    );
+    await expect(cellBadge(page, 'load')).toHaveAttribute(
+      'data-continuum-status',
+      'succeeded'
+    );
+    // The traceback is the cell's output, rendered by the notebook as an error.
+    await expect(
+      page
+        .locator(
+          '.jp-Notebook .jp-RenderedText[data-mime-type="application/vnd.jupyter.stderr"]'
+        )
+        .filter({ hasText: 'ZeroDivisionError' })
+    ).toHaveCount(1);
+
+    // Fix the cell, then retry what failed: the upstream result is reused.
+    await page.evaluate(() => {
+      const panel = window.jupyterapp.shell.currentWidget as any;
+      const cells = panel.context.model.cells;
+      for (let i = 0; i < cells.length; i++) {
+        if (cells.get(i).id === 'divide') {
+          cells.get(i).sharedModel.setSource('y = x / 1');
+        }
+      }
+    });
+    await runCommand(page, 'continuum:retry-failed');
+    for (const id of ['divide', 'report']) {
+      await expect(cellBadge(page, id)).toHaveAttribute(
+        'data-continuum-status',
+        'succeeded',
+        { timeout: RUN_TIMEOUT }
+      );
+    }
+    expect(await cellOutputText(page, 'report')).toContain('answer 42.0');
+    expect(await cellOutputText(page, 'divide')).not.toContain(
+      'ZeroDivisionError'
+    );
+    // The load node was not run again: still its first attempt.
+    await expect(cellBadge(page, 'load')).toHaveAttribute('title', /^done/);
+    await expect(cellBadge(page, 'load')).not.toHaveAttribute(
+      'title',
+      /attempt 2/
+    );
+  });
+
+  test('a long node is cancelled', async ({ page, tmpPath }) => {
+    await openNotebook(
+      page,
+      tmpPath,
+      'long.ipynb',
+      workflowNotebook([
+        { id: 'sleepy', source: 'import time\ntime.sleep(600)' },
+        { id: 'after', source: 'print("never")', after: ['sleepy'] }
+      ])
+    );
+    await runCommand(page, 'continuum:deploy');
+    await expect(cellBadge(page, 'sleepy')).toHaveAttribute(
+      'data-continuum-status',
+      'running',
+      { timeout: RUN_TIMEOUT }
+    );
+    await runCommand(page, 'continuum:cancel-run');
+    await expect(cellBadge(page, 'sleepy')).toHaveAttribute(
+      'data-continuum-status',
+      /cancell(ing|ed)/
+    );
+    await expect(cellBadge(page, 'sleepy')).toHaveAttribute(
+      'data-continuum-status',
+      'cancelled',
+      { timeout: RUN_TIMEOUT }
+    );
+    await expect(cellBadge(page, 'after')).toHaveAttribute(
+      'data-continuum-status',
+      'cancelled'
+    );
+  });
+
+  test('a page reloaded mid-run reattaches to the run', async ({
+    page,
+    tmpPath
+  }) => {
+    await openNotebook(
+      page,
+      tmpPath,
+      'reattach.ipynb',
+      workflowNotebook([
+        { id: 'slow', source: 'import time\ntime.sleep(20)\nvalue = 7' },
+        { id: 'show', source: 'print("value is", value)', after: ['slow'] }
+      ])
+    );
+    await runCommand(page, 'continuum:deploy');
+    await expect(cellBadge(page, 'slow')).toHaveAttribute(
+      'data-continuum-status',
+      'running',
+      { timeout: RUN_TIMEOUT }
+    );
+    // Saved, so the run id is in the notebook; the layout keeps the notebook open.
+    await page.notebook.save();
+    await page.reload({ waitForIsReady: false });
+    await page.evaluate(async () => {
+      await window.jupyterapp.restored;
+    });
+    // Live state right after the reload, then the end of the run.
+    await expect(cellBadge(page, 'slow')).toHaveAttribute(
+      'data-continuum-status',
+      'running',
+      { timeout: RUN_TIMEOUT }
+    );
+    await expect(cellBadge(page, 'show')).toHaveAttribute(
+      'data-continuum-status',
+      'succeeded',
+      { timeout: RUN_TIMEOUT }
+    );
+    expect(await cellOutputText(page, 'show')).toContain('value is 7');
+  });
+
+  test('problems stop a deploy and show on the cells and in one list', async ({
+    page,
+    tmpPath
+  }) => {
+    await openNotebook(
+      page,
+      tmpPath,
+      'invalid.ipynb',
+      workflowNotebook([
+        { id: 'empty', source: '' },
+        { id: 'elsewhere', source: 'x = 1', placement: 'mars' }
+      ])
+    );
+    await page.evaluate(() => {
+      void window.jupyterapp.commands.execute('continuum:deploy');
+    });
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText('Fix 2 problems before deploying');
+    await expect(dialog).toContainText('"empty" has no code');
+    await expect(dialog).toContainText('unknown placement "mars"');
+    await dialog.locator('button', { hasText: 'OK' }).click();
+    await expect(
+      page.locator('.jp-Continuum-cellChip.jp-mod-problem')
+    ).toHaveCount(2);
+    // Nothing was submitted.
+    const runs = await page.evaluate(async () => {
+      const settings = window.jupyterapp.serviceManager.serverSettings;
+      const response = await fetch(
+        `${settings.baseUrl}continuum/api/v1/runs?notebook=${encodeURIComponent(
+          (window.jupyterapp.shell.currentWidget as any).context.path
+        )}`
+      );
+      return (await response.json()).total;
+    });
+    expect(runs).toBe(0);
+  });
+});
