@@ -171,10 +171,14 @@ export class EventStream implements IDisposable {
     let events: IRunEvent[];
     try {
       const parsed = JSON.parse(String(data));
-      events = Array.isArray(parsed) ? parsed : [parsed];
+      events = (Array.isArray(parsed) ? parsed : [parsed]).sort(
+        (a, b) => a?.seq - b?.seq
+      );
     } catch {
       return; // not ours to understand; the next batch or a resync repairs the view
     }
+    // After a hole, the rest of the batch is not delivered: the fold takes events in seq
+    // order, so the listeners fetch the missing ones and these together from the store.
     let hole = false;
     const byRun = new Map<string, IRunEvent[]>();
     for (const event of events) {
@@ -188,7 +192,7 @@ export class EventStream implements IDisposable {
         hole ||= event.seq > this._seq + 1;
       }
       this._seq = event.seq;
-      if (this._listeners.has(event.run_id)) {
+      if (!hole && this._listeners.has(event.run_id)) {
         let list = byRun.get(event.run_id);
         if (!list) {
           list = [];

@@ -1,0 +1,105 @@
+import type { ICodeCellModel } from '@jupyterlab/cells';
+
+import { notebookWith } from '../../notebook/__tests__/notebook';
+import { CellOutputWriter } from '../cellOutputs';
+import {
+  applyEvents,
+  emptyRun,
+  IRunEvent,
+  IRunView,
+  Output
+} from '../runState';
+
+const stdout = (text: string): Output => ({
+  output_type: 'stream',
+  name: 'stdout',
+  text
+});
+
+describe('CellOutputWriter', () => {
+  let seq = 0;
+  const event = (partial: Partial<IRunEvent>): IRunEvent => ({
+    seq: ++seq,
+    ts: seq,
+    run_id: 'r',
+    node_id: null,
+    kind: 'node',
+    state: 'running',
+    attempt: 1,
+    placement: 'edge',
+    worker: 'edge-0',
+    message: null,
+    ...partial
+  });
+
+  function setup() {
+    const model = notebookWith(['print("a")', 'print("b")', 'untouched = 1']);
+    const cells = Array.from(model.cells) as ICodeCellModel[];
+    cells.forEach(cell =>
+      cell.outputs.add({ output_type: 'stream', name: 'stdout', text: 'old\n' })
+    );
+    const [a, b] = cells.map(cell => cell.id);
+    const writer = new CellOutputWriter(model);
+    let view: IRunView = emptyRun('r', [a, b]);
+    const apply = (...events: Partial<IRunEvent>[]) => {
+      const next = applyEvents(view, events.map(event));
+      writer.write(next, view);
+      view = next;
+    };
+    return { cells, a, b, apply };
+  }
+
+  it("replaces a node cell's outputs when the node starts, then appends as they stream", () => {
+    const { cells, a, apply } = setup();
+    apply({ node_id: a, state: 'queued' });
+    expect(cells[0].outputs.length).toBe(1); // still the old output
+    apply({ node_id: a, state: 'running' });
+    expect(cells[0].outputs.length).toBe(0);
+    apply({ node_id: a, kind: 'output', output: stdout('one\n') });
+    apply(
+      { node_id: a, kind: 'output', output: stdout('two\n') },
+      {
+        node_id: a,
+        kind: 'output',
+        output: {
+          output_type: 'display_data',
+          data: { 'text/plain': 'x' },
+          metadata: {}
+        }
+      }
+    );
+    const outputs = cells[0].outputs.toJSON();
+    // Consecutive stream chunks merge, as the notebook stores them.
+    expect(outputs).toHaveLength(2);
+    expect(outputs[0]).toMatchObject({ name: 'stdout', text: 'one\ntwo\n' });
+    expect(outputs[1]).toMatchObject({ output_type: 'display_data' });
+  });
+
+  it('leaves the cells of other nodes and of untagged cells alone', () => {
+    const { cells, a, apply } = setup();
+    apply(
+      { node_id: a, state: 'running' },
+      { node_id: a, kind: 'output', output: stdout('a\n') }
+    );
+    expect(cells[1].outputs.toJSON()).toEqual([
+      { output_type: 'stream', name: 'stdout', text: 'old\n' }
+    ]);
+    expect(cells[2].outputs.length).toBe(1);
+  });
+
+  it('starts afresh for a new attempt', () => {
+    const { cells, b, apply } = setup();
+    apply(
+      { node_id: b, state: 'running' },
+      { node_id: b, kind: 'output', output: stdout('first try\n') }
+    );
+    apply({ node_id: b, state: 'retrying' });
+    apply({ node_id: b, state: 'queued', attempt: 2 });
+    expect(cells[1].outputs.toJSON()).toMatchObject([{ text: 'first try\n' }]);
+    apply(
+      { node_id: b, state: 'running', attempt: 2 },
+      { node_id: b, kind: 'output', output: stdout('second try\n'), attempt: 2 }
+    );
+    expect(cells[1].outputs.toJSON()).toMatchObject([{ text: 'second try\n' }]);
+  });
+});
