@@ -137,9 +137,11 @@ class ContinuumServer(ContinuumApp):
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
-    if args[:1] != ["serve"]:
-        print(USAGE, file=sys.stdout if args[:1] in (["-h"], ["--help"]) else sys.stderr)
-        return 0 if args[:1] in (["-h"], ["--help"]) else 2
+    wants_help = any(arg in ("-h", "--help", "--help-all") for arg in args)
+    if args[:1] != ["serve"] or wants_help:
+        # Our usage, not traitlets': its help cannot describe the --token alias.
+        print(USAGE, file=sys.stdout if wants_help else sys.stderr)
+        return 0 if wants_help else 2
     ContinuumServer.launch_instance(args[1:])
     return 0
 

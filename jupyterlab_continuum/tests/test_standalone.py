@@ -140,3 +140,9 @@ def test_the_command_needs_a_subcommand(capsys):
     assert main([]) == 2
     assert "usage: jupyter-continuum serve" in capsys.readouterr().err
     assert main(["--help"]) == 0
+
+
+def test_serve_help_prints_the_usage(capsys):
+    # traitlets' own help crashed on the --token alias (IdentityProvider is not our class).
+    assert main(["serve", "--help"]) == 0
+    assert "usage: jupyter-continuum serve" in capsys.readouterr().out

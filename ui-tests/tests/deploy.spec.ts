@@ -101,7 +101,8 @@ async function cellOutputText(
 }
 
 test.describe('Deploy to continuum', () => {
-  test.use({ autoGoto: true });
+  // Wide enough for the notebook and its canvas side by side, as in the screenshots.
+  test.use({ autoGoto: true, viewport: { width: 1440, height: 900 } });
 
   test('the example deploys and every badge goes green, outputs land in the cells', async ({
     page,
@@ -117,6 +118,7 @@ test.describe('Deploy to continuum', () => {
       'quickstart.ipynb',
       JSON.stringify(example)
     );
+    await page.sidebar.close('left');
     await runCommand(page, 'continuum:open-canvas');
     const deploy = page.locator(
       '.jp-Continuum-canvasPanel .jp-Continuum-deployButton'
@@ -131,9 +133,7 @@ test.describe('Deploy to continuum', () => {
         '.jp-Continuum-canvas .jp-Continuum-badge[data-continuum-status="running"]'
       )
     ).not.toHaveCount(0, { timeout: RUN_TIMEOUT });
-    await page
-      .locator('.jp-Continuum-canvasPanel')
-      .screenshot({ path: `${ARTIFACTS}/deploy-running.png` });
+    await page.screenshot({ path: `${ARTIFACTS}/deploy-running.png` });
 
     for (const id of nodes) {
       await expect(canvasBadge(page, id)).toHaveAttribute(
@@ -161,6 +161,10 @@ test.describe('Deploy to continuum', () => {
         hasText: 'accuracy on held-out readings'
       })
     ).toHaveCount(1);
+    // The evaluation cell, its badge and its output, beside the finished canvas.
+    await page
+      .locator('.jp-Continuum-cellChip[data-continuum-cell="evaluate"]')
+      .scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${ARTIFACTS}/deploy-finished.png` });
   });
 
