@@ -211,6 +211,20 @@ test.describe('Deploy to continuum', () => {
         .filter({ hasText: 'ZeroDivisionError' })
     ).toHaveCount(1);
 
+    // The badge opens the node's details: its states and its traceback.
+    await cellBadge(page, 'divide').click();
+    const details = page.locator(
+      '.jp-Continuum-runPanel [data-continuum-details="divide"]'
+    );
+    await expect(details).toBeVisible();
+    await expect(details.locator('.jp-Continuum-history tr')).toHaveCount(4); // pending → failed
+    await expect(details.locator('.jp-Continuum-attempt')).toContainText(
+      'on cloud-0'
+    );
+    await expect(details.locator('.jp-Continuum-attempt pre')).toContainText(
+      'ZeroDivisionError: division by zero'
+    );
+
     // Fix the cell, then retry what failed: the upstream result is reused.
     await page.evaluate(() => {
       const panel = window.jupyterapp.shell.currentWidget as any;
@@ -239,6 +253,54 @@ test.describe('Deploy to continuum', () => {
       'title',
       /attempt 2/
     );
+  });
+
+  test("the run panel lists the notebook's runs and shows a past one's final states", async ({
+    page,
+    tmpPath
+  }) => {
+    await openNotebook(
+      page,
+      tmpPath,
+      'history.ipynb',
+      workflowNotebook([{ id: 'only', source: 'print("first")' }])
+    );
+    await runCommand(page, 'continuum:deploy');
+    await expect(cellBadge(page, 'only')).toHaveAttribute(
+      'data-continuum-status',
+      'succeeded',
+      { timeout: RUN_TIMEOUT }
+    );
+    await page.evaluate(() => {
+      const panel = window.jupyterapp.shell.currentWidget as any;
+      panel.context.model.cells
+        .get(0)
+        .sharedModel.setSource('raise ValueError("second")');
+    });
+    await runCommand(page, 'continuum:deploy');
+    await expect(cellBadge(page, 'only')).toHaveAttribute(
+      'data-continuum-status',
+      'failed',
+      { timeout: RUN_TIMEOUT }
+    );
+    await expect(cellBadge(page, 'only')).toHaveText('ValueError');
+
+    await page.sidebar.openTab('continuum-runs');
+    const runs = page.locator('.jp-Continuum-runHistory li');
+    await expect(runs).toHaveCount(2);
+    await expect(runs.nth(0)).toHaveClass(/jp-mod-selected/);
+    await expect(runs.nth(0).locator('.jp-Continuum-badge')).toHaveAttribute(
+      'data-continuum-status',
+      'failed'
+    );
+    // The older run: its final states come back on the cell, its outputs stay out of it.
+    await runs.nth(1).locator('button').click();
+    await expect(cellBadge(page, 'only')).toHaveAttribute(
+      'data-continuum-status',
+      'succeeded'
+    );
+    await expect(runs.nth(1)).toHaveClass(/jp-mod-selected/);
+    expect(await cellOutputText(page, 'only')).toContain('ValueError');
   });
 
   test('a long node is cancelled', async ({ page, tmpPath }) => {
