@@ -8,6 +8,7 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
+import { notebookPathArgs } from '../commandArgs';
 import { flowIcon } from '../icons';
 import {
   CommandIDs,
@@ -61,19 +62,7 @@ export const canvasPlugin: JupyterFrontEndPlugin<ICanvasTracker> = {
       label: trans.__('Open Workflow Canvas'),
       caption: trans.__("Open the notebook's workflow canvas beside it"),
       icon: args => (args.isPalette ? undefined : flowIcon),
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            path: {
-              type: 'string',
-              description: trans.__(
-                'Path of the notebook; the current notebook when omitted'
-              )
-            }
-          }
-        }
-      },
+      describedBy: notebookPathArgs(trans),
       isEnabled: args => !!args.path || notebooks.currentWidget !== null,
       execute: async args => {
         const path = args.path as string | undefined;

@@ -6,6 +6,7 @@ import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
+import { cellIdArgs } from '../commandArgs';
 import { flowIcon } from '../icons';
 import { CommandIDs, IOrchestrator, IWorkflows } from '../tokens';
 // Needed at once: every notebook, restored ones included, shows its nodes' chips.
@@ -170,19 +171,7 @@ export const notebookPlugin: JupyterFrontEndPlugin<IWorkflows> = {
       caption: trans.__(
         "Edit a workflow node's label, placement and resources"
       ),
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            cellId: {
-              type: 'string',
-              description: trans.__(
-                'Id of the cell; the active cell if omitted'
-              )
-            }
-          }
-        }
-      },
+      describedBy: cellIdArgs(trans),
       isEnabled: args => {
         const workflow = workflows.current;
         const id =

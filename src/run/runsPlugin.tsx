@@ -19,6 +19,7 @@ import {
 import { refreshIcon, runIcon, stopIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { cellIdArgs, notebookPathArgs } from '../commandArgs';
 import { flowIcon } from '../icons';
 import { CommandIDs, IOrchestrator, IRuns, IWorkflows } from '../tokens';
 // Needed at once: every notebook, restored ones included, reattaches to its last run
@@ -99,20 +100,6 @@ class Runs implements IRuns {
   private _byPanel = new Map<NotebookPanel, NotebookRuns>();
 }
 
-const pathArgs = (trans: TranslationBundle) => ({
-  args: {
-    type: 'object',
-    properties: {
-      path: {
-        type: 'string',
-        description: trans.__(
-          'Path of the notebook; the current notebook when omitted'
-        )
-      }
-    }
-  }
-});
-
 /**
  * Deploy to continuum and watch the run: commands, badges on cells, the run panel and the
  * progress in the status bar.
@@ -185,7 +172,7 @@ export const runsPlugin: JupyterFrontEndPlugin<IRuns> = {
         ),
       // In the notebook toolbar the button shows its name: it is the main action.
       icon: args => (args.isPalette || args.toolbar ? undefined : runIcon),
-      describedBy: pathArgs(trans),
+      describedBy: notebookPathArgs(trans),
       isEnabled: args => {
         const target = runs.find(args.path);
         return !!target && target.state.getState().phase === 'idle';
@@ -222,7 +209,7 @@ export const runsPlugin: JupyterFrontEndPlugin<IRuns> = {
       label: trans.__('Cancel Workflow Run'),
       caption: trans.__('Stop the running workflow of the notebook'),
       icon: args => (args.isPalette ? undefined : stopIcon),
-      describedBy: pathArgs(trans),
+      describedBy: notebookPathArgs(trans),
       isEnabled: args => !!runs.find(args.path)?.state.getState().live,
       execute: async args => {
         try {
@@ -240,7 +227,7 @@ export const runsPlugin: JupyterFrontEndPlugin<IRuns> = {
         'Run the failed and skipped nodes again with their current code, reusing what succeeded'
       ),
       icon: args => (args.isPalette ? undefined : refreshIcon),
-      describedBy: pathArgs(trans),
+      describedBy: notebookPathArgs(trans),
       isEnabled: args => {
         const state = runs.find(args.path)?.state.getState();
         return (
@@ -264,19 +251,7 @@ export const runsPlugin: JupyterFrontEndPlugin<IRuns> = {
     commands.addCommand(CommandIDs.showRunDetails, {
       label: trans.__('Show Workflow Run Details'),
       caption: trans.__("Show a node's state history, attempts and outputs"),
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            cellId: {
-              type: 'string',
-              description: trans.__(
-                'Id of the cell; the active cell if omitted'
-              )
-            }
-          }
-        }
-      },
+      describedBy: cellIdArgs(trans),
       isEnabled: () => runs.current?.state.getState().run !== null,
       execute: args => {
         const target = runs.current;

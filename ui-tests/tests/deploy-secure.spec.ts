@@ -1,41 +1,22 @@
 import { expect, test } from '@jupyterlab/galata';
 
+import { workflowNotebook } from './helpers';
+
 // The server of jupyter_server_token_config.py: a token, and XSRF checks on.
 const TOKEN = 'continuum-e2e-token';
 const BASE = `http://localhost:${Number(process.env.GALATA_PORT || '8888') + 100}`;
 
-const NOTEBOOK = {
-  nbformat: 4,
-  nbformat_minor: 5,
-  metadata: {
-    kernelspec: {
-      name: 'python3',
-      display_name: 'Python 3',
-      language: 'python'
-    },
-    language_info: { name: 'python' }
-  },
-  cells: [
-    {
-      id: 'produce',
-      cell_type: 'code',
-      source: 'numbers = list(range(5))',
-      metadata: { continuum: { role: 'node', placement: 'edge', after: [] } },
-      outputs: [],
-      execution_count: null
-    },
+const NOTEBOOK = JSON.parse(
+  workflowNotebook([
+    { id: 'produce', source: 'numbers = list(range(5))' },
     {
       id: 'consume',
-      cell_type: 'code',
       source: 'print("sum is", sum(numbers))',
-      metadata: {
-        continuum: { role: 'node', placement: 'cloud', after: ['produce'] }
-      },
-      outputs: [],
-      execution_count: null
+      placement: 'cloud',
+      after: ['produce']
     }
-  ]
-};
+  ])
+);
 
 test('deploy works against a token-protected server with XSRF checks', async ({
   browser

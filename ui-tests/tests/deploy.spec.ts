@@ -7,7 +7,7 @@ import {
 import { readFileSync } from 'fs';
 import { join } from 'path';
 
-import { runCommand } from './helpers';
+import { INodeCell, runCommand, workflowNotebook } from './helpers';
 
 const ARTIFACTS = 'artifacts';
 const EXAMPLE = join(
@@ -20,44 +20,6 @@ const EXAMPLE = join(
 // Runs go through a real Dask cluster: a node takes seconds, not milliseconds.
 const RUN_TIMEOUT = 90_000;
 
-interface INodeCell {
-  id: string;
-  source: string;
-  after?: string[];
-  placement?: string;
-}
-
-/** A notebook whose code cells are workflow nodes, as nbformat 4.5 writes it. */
-function workflowNotebook(cells: INodeCell[]): string {
-  return JSON.stringify({
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: {
-      kernelspec: {
-        name: 'python3',
-        display_name: 'Python 3',
-        language: 'python'
-      },
-      language_info: { name: 'python' }
-    },
-    cells: cells.map(cell => ({
-      id: cell.id,
-      cell_type: 'code',
-      source: cell.source,
-      metadata: {
-        continuum: {
-          role: 'node',
-          label: cell.id,
-          placement: cell.placement ?? 'edge',
-          after: cell.after ?? []
-        }
-      },
-      outputs: [],
-      execution_count: null
-    }))
-  });
-}
-
 async function openNotebook(
   page: IJupyterLabPageFixture,
   tmpPath: string,
@@ -69,10 +31,32 @@ async function openNotebook(
   await page.notebook.activate(name);
 }
 
+/** Open a new notebook of these node cells and deploy it. */
+async function deployNotebook(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  name: string,
+  cells: INodeCell[]
+): Promise<void> {
+  await openNotebook(page, tmpPath, name, workflowNotebook(cells));
+  await runCommand(page, 'continuum:deploy');
+}
+
 function cellBadge(page: IJupyterLabPageFixture, cellId: string): Locator {
   return page.locator(
     `.jp-Notebook .jp-Continuum-cellChip[data-continuum-cell="${cellId}"] .jp-Continuum-badge`
   );
+}
+
+/** Wait until a badge shows `state` (a run goes through a real Dask cluster: allow seconds). */
+async function expectStatus(
+  badge: Locator,
+  state: string | RegExp,
+  timeout = RUN_TIMEOUT
+): Promise<void> {
+  await expect(badge).toHaveAttribute('data-continuum-status', state, {
+    timeout
+  });
 }
 
 function canvasBadge(page: IJupyterLabPageFixture, cellId: string): Locator {
@@ -136,15 +120,8 @@ test.describe('Deploy to continuum', () => {
     await page.screenshot({ path: `${ARTIFACTS}/deploy-running.png` });
 
     for (const id of nodes) {
-      await expect(canvasBadge(page, id)).toHaveAttribute(
-        'data-continuum-status',
-        'succeeded',
-        { timeout: RUN_TIMEOUT }
-      );
-      await expect(cellBadge(page, id)).toHaveAttribute(
-        'data-continuum-status',
-        'succeeded'
-      );
+      await expectStatus(canvasBadge(page, id), 'succeeded');
+      await expectStatus(cellBadge(page, id), 'succeeded');
     }
     await expect(
       page.locator('.jp-Continuum-canvasPanel .jp-Continuum-progressText')
@@ -172,36 +149,20 @@ test.describe('Deploy to continuum', () => {
     page,
     tmpPath
   }) => {
-    await openNotebook(
-      page,
-      tmpPath,
-      'failing.ipynb',
-      workflowNotebook([
-        { id: 'load', source: 'x = 21' },
-        {
-          id: 'divide',
-          source: 'y = x / 0',
-          after: ['load'],
-          placement: 'cloud'
-        },
-        { id: 'report', source: 'print("answer", y * 2)', after: ['divide'] }
-      ])
-    );
-    await runCommand(page, 'continuum:deploy');
-    await expect(cellBadge(page, 'divide')).toHaveAttribute(
-      'data-continuum-status',
-      'failed',
-      { timeout: RUN_TIMEOUT }
-    );
+    await deployNotebook(page, tmpPath, 'failing.ipynb', [
+      { id: 'load', source: 'x = 21' },
+      {
+        id: 'divide',
+        source: 'y = x / 0',
+        after: ['load'],
+        placement: 'cloud'
+      },
+      { id: 'report', source: 'print("answer", y * 2)', after: ['divide'] }
+    ]);
+    await expectStatus(cellBadge(page, 'divide'), 'failed');
     await expect(cellBadge(page, 'divide')).toHaveText('ZeroDivisionError');
-    await expect(cellBadge(page, 'report')).toHaveAttribute(
-      'data-continuum-status',
-      'skipped'
-    );
-    await expect(cellBadge(page, 'load')).toHaveAttribute(
-      'data-continuum-status',
-      'succeeded'
-    );
+    await expectStatus(cellBadge(page, 'report'), 'skipped');
+    await expectStatus(cellBadge(page, 'load'), 'succeeded');
     // The traceback is the cell's output, rendered by the notebook as an error.
     await expect(
       page
@@ -237,11 +198,7 @@ test.describe('Deploy to continuum', () => {
     });
     await runCommand(page, 'continuum:retry-failed');
     for (const id of ['divide', 'report']) {
-      await expect(cellBadge(page, id)).toHaveAttribute(
-        'data-continuum-status',
-        'succeeded',
-        { timeout: RUN_TIMEOUT }
-      );
+      await expectStatus(cellBadge(page, id), 'succeeded');
     }
     expect(await cellOutputText(page, 'report')).toContain('answer 42.0');
     expect(await cellOutputText(page, 'divide')).not.toContain(
@@ -259,18 +216,10 @@ test.describe('Deploy to continuum', () => {
     page,
     tmpPath
   }) => {
-    await openNotebook(
-      page,
-      tmpPath,
-      'history.ipynb',
-      workflowNotebook([{ id: 'only', source: 'print("first")' }])
-    );
-    await runCommand(page, 'continuum:deploy');
-    await expect(cellBadge(page, 'only')).toHaveAttribute(
-      'data-continuum-status',
-      'succeeded',
-      { timeout: RUN_TIMEOUT }
-    );
+    await deployNotebook(page, tmpPath, 'history.ipynb', [
+      { id: 'only', source: 'print("first")' }
+    ]);
+    await expectStatus(cellBadge(page, 'only'), 'succeeded');
     await page.evaluate(() => {
       const panel = window.jupyterapp.shell.currentWidget as any;
       panel.context.model.cells
@@ -278,82 +227,42 @@ test.describe('Deploy to continuum', () => {
         .sharedModel.setSource('raise ValueError("second")');
     });
     await runCommand(page, 'continuum:deploy');
-    await expect(cellBadge(page, 'only')).toHaveAttribute(
-      'data-continuum-status',
-      'failed',
-      { timeout: RUN_TIMEOUT }
-    );
+    await expectStatus(cellBadge(page, 'only'), 'failed');
     await expect(cellBadge(page, 'only')).toHaveText('ValueError');
 
     await page.sidebar.openTab('continuum-runs');
     const runs = page.locator('.jp-Continuum-runHistory li');
     await expect(runs).toHaveCount(2);
     await expect(runs.nth(0)).toHaveClass(/jp-mod-selected/);
-    await expect(runs.nth(0).locator('.jp-Continuum-badge')).toHaveAttribute(
-      'data-continuum-status',
-      'failed'
-    );
+    await expectStatus(runs.nth(0).locator('.jp-Continuum-badge'), 'failed');
     // The older run: its final states come back on the cell, its outputs stay out of it.
     await runs.nth(1).locator('button').click();
-    await expect(cellBadge(page, 'only')).toHaveAttribute(
-      'data-continuum-status',
-      'succeeded'
-    );
+    await expectStatus(cellBadge(page, 'only'), 'succeeded');
     await expect(runs.nth(1)).toHaveClass(/jp-mod-selected/);
     expect(await cellOutputText(page, 'only')).toContain('ValueError');
   });
 
   test('a long node is cancelled', async ({ page, tmpPath }) => {
-    await openNotebook(
-      page,
-      tmpPath,
-      'long.ipynb',
-      workflowNotebook([
-        { id: 'sleepy', source: 'import time\ntime.sleep(600)' },
-        { id: 'after', source: 'print("never")', after: ['sleepy'] }
-      ])
-    );
-    await runCommand(page, 'continuum:deploy');
-    await expect(cellBadge(page, 'sleepy')).toHaveAttribute(
-      'data-continuum-status',
-      'running',
-      { timeout: RUN_TIMEOUT }
-    );
+    await deployNotebook(page, tmpPath, 'long.ipynb', [
+      { id: 'sleepy', source: 'import time\ntime.sleep(600)' },
+      { id: 'after', source: 'print("never")', after: ['sleepy'] }
+    ]);
+    await expectStatus(cellBadge(page, 'sleepy'), 'running');
     await runCommand(page, 'continuum:cancel-run');
-    await expect(cellBadge(page, 'sleepy')).toHaveAttribute(
-      'data-continuum-status',
-      /cancell(ing|ed)/
-    );
-    await expect(cellBadge(page, 'sleepy')).toHaveAttribute(
-      'data-continuum-status',
-      'cancelled',
-      { timeout: RUN_TIMEOUT }
-    );
-    await expect(cellBadge(page, 'after')).toHaveAttribute(
-      'data-continuum-status',
-      'cancelled'
-    );
+    await expectStatus(cellBadge(page, 'sleepy'), /cancell(ing|ed)/);
+    await expectStatus(cellBadge(page, 'sleepy'), 'cancelled');
+    await expectStatus(cellBadge(page, 'after'), 'cancelled');
   });
 
   test('a page reloaded mid-run reattaches to the run', async ({
     page,
     tmpPath
   }) => {
-    await openNotebook(
-      page,
-      tmpPath,
-      'reattach.ipynb',
-      workflowNotebook([
-        { id: 'slow', source: 'import time\ntime.sleep(20)\nvalue = 7' },
-        { id: 'show', source: 'print("value is", value)', after: ['slow'] }
-      ])
-    );
-    await runCommand(page, 'continuum:deploy');
-    await expect(cellBadge(page, 'slow')).toHaveAttribute(
-      'data-continuum-status',
-      'running',
-      { timeout: RUN_TIMEOUT }
-    );
+    await deployNotebook(page, tmpPath, 'reattach.ipynb', [
+      { id: 'slow', source: 'import time\ntime.sleep(20)\nvalue = 7' },
+      { id: 'show', source: 'print("value is", value)', after: ['slow'] }
+    ]);
+    await expectStatus(cellBadge(page, 'slow'), 'running');
     // Saved, so the run id is in the notebook; the layout keeps the notebook open.
     await page.notebook.save();
     await page.reload({ waitForIsReady: false });
@@ -361,16 +270,8 @@ test.describe('Deploy to continuum', () => {
       await window.jupyterapp.restored;
     });
     // Live state right after the reload, then the end of the run.
-    await expect(cellBadge(page, 'slow')).toHaveAttribute(
-      'data-continuum-status',
-      'running',
-      { timeout: RUN_TIMEOUT }
-    );
-    await expect(cellBadge(page, 'show')).toHaveAttribute(
-      'data-continuum-status',
-      'succeeded',
-      { timeout: RUN_TIMEOUT }
-    );
+    await expectStatus(cellBadge(page, 'slow'), 'running');
+    await expectStatus(cellBadge(page, 'show'), 'succeeded');
     expect(await cellOutputText(page, 'show')).toContain('value is 7');
   });
 

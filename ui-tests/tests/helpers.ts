@@ -100,3 +100,41 @@ export async function reloadWithCanvas(
     await window.jupyterapp.restored;
   });
 }
+
+export interface INodeCell {
+  id: string;
+  source: string;
+  after?: string[];
+  placement?: string;
+}
+
+/** A notebook (JSON text) whose code cells are workflow nodes, as nbformat 4.5 writes it. */
+export function workflowNotebook(cells: INodeCell[]): string {
+  return JSON.stringify({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {
+      kernelspec: {
+        name: 'python3',
+        display_name: 'Python 3',
+        language: 'python'
+      },
+      language_info: { name: 'python' }
+    },
+    cells: cells.map(cell => ({
+      id: cell.id,
+      cell_type: 'code',
+      source: cell.source,
+      metadata: {
+        continuum: {
+          role: 'node',
+          label: cell.id,
+          placement: cell.placement ?? 'edge',
+          after: cell.after ?? []
+        }
+      },
+      outputs: [],
+      execution_count: null
+    }))
+  });
+}

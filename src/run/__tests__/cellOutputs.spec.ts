@@ -2,6 +2,7 @@ import type { ICodeCellModel } from '@jupyterlab/cells';
 
 import { notebookWith } from '../../notebook/__tests__/notebook';
 import { CellOutputWriter } from '../cellOutputs';
+import { runEvent } from './events';
 import {
   applyEvents,
   emptyRun,
@@ -18,19 +19,13 @@ const stdout = (text: string): Output => ({
 
 describe('CellOutputWriter', () => {
   let seq = 0;
-  const event = (partial: Partial<IRunEvent>): IRunEvent => ({
-    seq: ++seq,
-    ts: seq,
-    run_id: 'r',
-    node_id: null,
-    kind: 'node',
-    state: 'running',
-    attempt: 1,
-    placement: 'edge',
-    worker: 'edge-0',
-    message: null,
-    ...partial
-  });
+  const event = (partial: Partial<IRunEvent>): IRunEvent =>
+    runEvent(++seq, {
+      run_id: 'r',
+      state: 'running',
+      worker: 'edge-0',
+      ...partial
+    });
 
   function setup() {
     const model = notebookWith(['print("a")', 'print("b")', 'untouched = 1']);

@@ -7,23 +7,11 @@ import {
   IRunView,
   progress
 } from '../runState';
+import { runEvent } from './events';
 
 let seq = 0;
 function event(partial: Partial<IRunEvent>): IRunEvent {
-  seq += 1;
-  return {
-    seq,
-    ts: seq,
-    run_id: 'r1',
-    node_id: 'a',
-    kind: 'node',
-    state: 'queued',
-    attempt: 1,
-    placement: 'edge',
-    worker: null,
-    message: null,
-    ...partial
-  };
+  return runEvent(++seq, partial);
 }
 
 /** A realistic run: a runs and prints on edge-0, b fails once then succeeds on cloud-0. */

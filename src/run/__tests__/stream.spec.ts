@@ -1,6 +1,7 @@
 import { RunFollower } from '../follower';
 import { IRunEvent } from '../runState';
 import { EventStream, IEventSocket } from '../stream';
+import { runEvent } from './events';
 
 /**
  * The orchestrator as the stream and the follower see it: a log of events (its store), the
@@ -14,19 +15,12 @@ class Orchestrator {
   hold = false;
 
   emit(runId: string, partial: Partial<IRunEvent> = {}): IRunEvent {
-    const event: IRunEvent = {
-      seq: this.log.length + 1,
-      ts: this.log.length + 1,
+    const event = runEvent(this.log.length + 1, {
       run_id: runId,
-      node_id: 'a',
-      kind: 'node',
       state: 'running',
-      attempt: 1,
-      placement: 'edge',
       worker: 'edge-0',
-      message: null,
       ...partial
-    };
+    });
     this.log.push(event);
     return event;
   }
