@@ -51,6 +51,11 @@ export class RunFollower implements IStreamListener, IDisposable {
 
   readonly runId: string;
 
+  /** The stream it follows the run on. */
+  get stream(): EventStream {
+    return this._stream;
+  }
+
   get view(): IRunView {
     return this._view;
   }

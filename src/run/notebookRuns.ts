@@ -47,6 +47,7 @@ export class NotebookRuns implements IDisposable {
     this._trans = options.trans;
     this._outputs = new CellOutputWriter(this.workflow.model);
     this.workflow.changed.connect(this._onWorkflowChanged, this);
+    this._orchestrator.changed.connect(this._onOrchestratorChanged, this);
   }
 
   readonly panel: NotebookPanel;
@@ -162,6 +163,9 @@ export class NotebookRuns implements IDisposable {
    * notebook's latest run when it is still going (the deploy may not have been saved).
    */
   async reattach(): Promise<void> {
+    if (!this.workflow.cells().some(isNode)) {
+      return; // not a workflow: nothing ran, no request
+    }
     const client = this._orchestrator.client;
     let runId = this._lastRunId();
     if (!runId) {
@@ -206,6 +210,7 @@ export class NotebookRuns implements IDisposable {
     }
     this._isDisposed = true;
     this.workflow.changed.disconnect(this._onWorkflowChanged, this);
+    this._orchestrator.changed.disconnect(this._onOrchestratorChanged, this);
     this._follower?.dispose();
   }
 
@@ -273,6 +278,30 @@ export class NotebookRuns implements IDisposable {
       placements: this._placements
     });
     this.state.setState({ problems: localProblems(issues, this._trans) });
+  }
+
+  /**
+   * The settings point elsewhere (or authenticate otherwise): follow this notebook's last
+   * run there, if any, on the new stream.
+   */
+  private _onOrchestratorChanged(): void {
+    if (
+      !this._follower ||
+      this._follower.stream === this._orchestrator.events
+    ) {
+      return;
+    }
+    this._follower?.dispose();
+    this._follower = null;
+    this.state.setState({
+      run: null,
+      live: false,
+      target: null,
+      detailsNode: null
+    });
+    void this.reattach().catch(reason =>
+      console.warn('Could not reattach to the last workflow run.', reason)
+    );
   }
 
   private _lastRunId(): string | null {
