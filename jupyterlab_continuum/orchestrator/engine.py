@@ -76,8 +76,6 @@ class DaskEngine:
         self.cluster: SpecCluster | None = None
         self.client: Client | None = None
         self._settled = asyncio.Event()
-        self._departures: dict[str, list[asyncio.Future]] = {}  # restarts awaiting removal
-        self._background: set[asyncio.Task] = set()
         self._on_task_event: TaskEventHandler = lambda event: None
         self._on_worker_removed: WorkerRemovedHandler = lambda address: None
 
@@ -188,17 +186,10 @@ class DaskEngine:
     async def restart_worker(self, address: str) -> None:
         """Restart a worker process through its Nanny (the only way to stop a stuck thread).
 
-        Returns once the old worker has left the cluster; its Nanny then kills the process and
-        starts a new one, which takes a few more seconds nobody needs to wait for.
+        Returns once its replacement has joined (or the restart gave up): work queued
+        meanwhile must not land on a process that the restart is about to replace.
         """
-        left = asyncio.get_running_loop().create_future()
-        self._departures.setdefault(address, []).append(left)
-        restart = asyncio.ensure_future(
-            self._running_client().restart_workers([address], raise_for_error=False)
-        )
-        self._background.add(restart)
-        restart.add_done_callback(self._background.discard)
-        await asyncio.wait([left, restart], return_when=asyncio.FIRST_COMPLETED)
+        await self._running_client().restart_workers([address], raise_for_error=False)
 
     def _pools(self) -> list[PoolSpec]:
         return self.pools if self.kind == "embedded" else []
@@ -211,7 +202,4 @@ class DaskEngine:
     def _scheduler_event(self, event: tuple[float, dict[str, Any]]) -> None:
         message = event[1]
         if isinstance(message, dict) and message.get("action") == "remove-worker":
-            for left in self._departures.pop(message["worker"], []):
-                if not left.done():
-                    left.set_result(None)
             self._on_worker_removed(message["worker"])

@@ -122,8 +122,13 @@ export class CanvasPanel extends MainAreaWidget<CanvasContent> {
       'continuum-retry',
       runButton(CommandIDs.retryFailed, refreshIcon)
     );
+    // Then layout and the orchestrator (DESIGN §3.6); the editing extras come last, so a
+    // narrow canvas moves them, not the target, into the toolbar's overflow menu.
     const suggest = () => void this._suggestDependencies();
-    for (const [name, item] of canvasToolbarItems(store, trans, suggest)) {
+    const items = canvasToolbarItems(store, trans, suggest);
+    const isLayout = ([name]: [string, unknown]) =>
+      name === 'continuum-layout' || name === 'continuum-swimlanes';
+    for (const [name, item] of items.filter(isLayout)) {
       this.toolbar.addItem(name, item);
     }
     this.toolbar.addItem(
@@ -132,6 +137,9 @@ export class CanvasPanel extends MainAreaWidget<CanvasContent> {
         <OrchestratorStatus orchestrator={orchestrator} trans={trans} />
       )
     );
+    for (const [name, item] of items.filter(item => !isLayout(item))) {
+      this.toolbar.addItem(name, item);
+    }
     this._trans = trans;
     this._syncTitle();
     notebook.context.pathChanged.connect(this._syncTitle, this);

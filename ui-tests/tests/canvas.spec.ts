@@ -10,6 +10,10 @@ import { reloadWithCanvas, runCommand } from './helpers';
 const NAME = 'flow-canvas.ipynb';
 const ARTIFACTS = 'artifacts';
 
+// Wide enough for every canvas toolbar button beside the notebook (narrower, the editing
+// buttons move into the toolbar's overflow menu).
+test.use({ viewport: { width: 1440, height: 900 } });
+
 interface INotebookState {
   cells: {
     id: string;
