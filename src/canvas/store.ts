@@ -11,7 +11,7 @@ import {
 } from '@xyflow/react';
 import { createStore, StoreApi } from 'zustand/vanilla';
 
-import type { NotebookWorkflow } from '../notebook/model';
+import { NOTEBOOK_METADATA_KEY, NotebookWorkflow } from '../notebook/model';
 import {
   firstMeaningfulLine,
   ICellInfo,
@@ -29,8 +29,7 @@ import {
   placeNewNodes
 } from './layout';
 
-/** Key of the canvas data in the notebook-level metadata (DESIGN §3.1). */
-export const NOTEBOOK_METADATA_KEY = 'continuum';
+export { NOTEBOOK_METADATA_KEY };
 
 /** What a node card shows; a type alias, as React Flow wants an indexable record. */
 export type WorkflowNodeData = {
@@ -138,21 +137,6 @@ export class CanvasStore implements IDisposable {
     Signal.disconnectReceiver(this);
   }
 
-  /** Node positions saved in the notebook metadata. */
-  positions(): Record<string, IPoint> {
-    const raw = (this._model.getMetadata(NOTEBOOK_METADATA_KEY) as any)
-      ?.positions;
-    const positions: Record<string, IPoint> = {};
-    if (raw && typeof raw === 'object') {
-      for (const [id, point] of Object.entries<any>(raw)) {
-        if (Number.isFinite(point?.x) && Number.isFinite(point?.y)) {
-          positions[id] = { x: point.x, y: point.y };
-        }
-      }
-    }
-    return positions;
-  }
-
   /**
    * Rebuild the mirror from the workflow. Unchanged nodes and edges keep their objects, so
    * memoised components and React Flow skip them.
@@ -171,7 +155,7 @@ export class CanvasStore implements IDisposable {
     );
     const current = this.state.getState();
     const previous = new Map(current.nodes.map(node => [node.id, node]));
-    const stored = this.positions();
+    const stored = this.workflow.positions();
     this._placeNewNodes(nodeCells, links, stored, previous);
 
     const lanes = current.swimlanes
@@ -308,14 +292,17 @@ export class CanvasStore implements IDisposable {
     this.requestFit();
   }
 
-  /** Save where the user dropped nodes; in swimlanes, they stay there rather than in their lane. */
+  /**
+   * Save where the user dropped nodes, as one undoable step; in swimlanes, they stay there
+   * rather than in their lane.
+   */
   moveNodes(moved: readonly { id: string; position: IPoint }[]): void {
     if (this.state.getState().swimlanes) {
       for (const { id } of moved) {
         this._pinned.add(id);
       }
     }
-    this.savePositions(moved);
+    this.workflow.setPositions(moved);
   }
 
   /** Run the selected nodes on a placement, as one undoable step. */
@@ -340,9 +327,9 @@ export class CanvasStore implements IDisposable {
   }
 
   /**
-   * Put code cells on the canvas: untagged ones become nodes (at `at`, when given, else
-   * laid out below the others); ones already on the canvas stay where they are. All of
-   * them end up selected.
+   * Put code cells on the canvas, as one undoable step: untagged ones become nodes (at `at`,
+   * when given, else laid out below the others); ones already on the canvas stay where they
+   * are. All of them end up selected.
    */
   placeCells(cellIds: string[], at?: IPoint): void {
     const codeCells = new Set(
@@ -354,16 +341,18 @@ export class CanvasStore implements IDisposable {
     const ids = cellIds.filter(id => codeCells.has(id));
     const fresh = ids.filter(id => this.workflow.node(id)?.role !== 'node');
     if (fresh.length) {
-      this.workflow.toggleRole(fresh, 'node', this._defaultPlacement());
-      if (at) {
-        const step = DEFAULT_NODE_SIZE.height + 20;
-        this.savePositions(
-          fresh.map((id, i) => ({
-            id,
-            position: { x: at.x, y: at.y + i * step }
-          }))
-        );
-      }
+      this.workflow.transact(() => {
+        this.workflow.toggleRole(fresh, 'node', this._defaultPlacement());
+        if (at) {
+          const step = DEFAULT_NODE_SIZE.height + 20;
+          this.workflow.setPositions(
+            fresh.map((id, i) => ({
+              id,
+              position: { x: at.x, y: at.y + i * step }
+            }))
+          );
+        }
+      });
     }
     this.sync();
     this.select(ids);
@@ -388,30 +377,8 @@ export class CanvasStore implements IDisposable {
   }
 
   /**
-   * Save node positions in the notebook metadata, keeping its other keys and dropping the
-   * positions of cells that no longer exist.
-   */
-  savePositions(moved: readonly { id: string; position: IPoint }[]): void {
-    const cellIds = new Set(this.workflow.cells().map(cell => cell.id));
-    const positions: Record<string, IPoint> = {};
-    const merged = Object.entries(this.positions()).concat(
-      moved.map(node => [node.id, node.position])
-    );
-    for (const [id, { x, y }] of merged) {
-      if (cellIds.has(id)) {
-        positions[id] = { x: Math.round(x), y: Math.round(y) };
-      }
-    }
-    const meta = this._model.getMetadata(NOTEBOOK_METADATA_KEY);
-    this._model.setMetadata(NOTEBOOK_METADATA_KEY, {
-      ...(meta && typeof meta === 'object' ? meta : {}),
-      positions
-    });
-  }
-
-  /**
-   * Lay the whole graph out left to right, save the positions and fit the view. This
-   * leaves the swimlanes, whose positions would hide the new ones.
+   * Lay the whole graph out left to right, save the positions as one undoable step and fit
+   * the view. This leaves the swimlanes, whose positions would hide the new ones.
    */
   autoLayout(): void {
     this.state.setState({ swimlanes: false });
@@ -420,8 +387,7 @@ export class CanvasStore implements IDisposable {
       nodes.map(node => ({ id: node.id, ...node.measured })),
       edges
     );
-    this._autoPositions.clear();
-    this.savePositions(
+    this.workflow.setPositions(
       Array.from(positions, ([id, position]) => ({ id, position }))
     );
     this.sync();
@@ -534,6 +500,7 @@ export class CanvasStore implements IDisposable {
   }
 
   private _defaultPlacement: () => Placement;
+  /** Places of the nodes the user has not placed; kept so that undoing a move goes back there. */
   private _autoPositions = new Map<string, IPoint>();
   private _inferred: IInferredEdge[] = [];
   /** Nodes moved by hand while in swimlanes. */

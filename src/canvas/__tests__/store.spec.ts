@@ -1,16 +1,33 @@
 import { NotebookModel } from '@jupyterlab/notebook';
 
-import { METADATA_KEY, NotebookWorkflow } from '../../notebook/model';
 import {
-  CanvasStore,
-  CROSS_EDGE_CLASS,
+  METADATA_KEY,
   NOTEBOOK_METADATA_KEY,
-  SUGGESTED_EDGE_CLASS
-} from '../store';
+  NotebookWorkflow
+} from '../../notebook/model';
+import { CanvasStore, CROSS_EDGE_CLASS, SUGGESTED_EDGE_CLASS } from '../store';
 import { notebookWith } from '../../notebook/__tests__/notebook';
 
 const nextFrame = () =>
   new Promise(resolve => requestAnimationFrame(() => resolve(undefined)));
+
+/** What React Flow reports while the user drags nodes, and the drop that ends it. */
+function drag(
+  store: CanvasStore,
+  moved: { id: string; position: { x: number; y: number } }[]
+): void {
+  for (const dragging of [true, false]) {
+    store.onNodesChange(
+      moved.map(({ id, position }) => ({
+        type: 'position',
+        id,
+        position,
+        dragging
+      }))
+    );
+  }
+  store.moveNodes(moved);
+}
 
 describe('CanvasStore', () => {
   let model: NotebookModel;
@@ -139,7 +156,7 @@ describe('CanvasStore', () => {
     workflow.updateNode(cell[2], { placement: 'gpu-farm' });
     workflow.addDependency(cell[0], cell[1]);
     workflow.addDependency(cell[1], cell[2]);
-    store.savePositions([{ id: cell[0], position: { x: 500, y: 500 } }]);
+    workflow.setPositions([{ id: cell[0], position: { x: 500, y: 500 } }]);
     store.sync();
     const saved = model.getMetadata(NOTEBOOK_METADATA_KEY);
 
@@ -205,7 +222,7 @@ describe('CanvasStore', () => {
     // Left to right along the edge.
     expect(b.position.x).toBeGreaterThan(a.position.x);
 
-    store.savePositions([{ id: cell[1], position: { x: 10.4, y: -20 } }]);
+    workflow.setPositions([{ id: cell[1], position: { x: 10.4, y: -20 } }]);
     expect(model.getMetadata(NOTEBOOK_METADATA_KEY)).toEqual({
       last_run: 'r1',
       positions: { [cell[1]]: { x: 10, y: -20 } }
@@ -317,6 +334,62 @@ describe('CanvasStore', () => {
     // Already a node: only selected, not moved.
     expect(state().nodes[0].position).toEqual(before);
     expect(state().selection).toEqual([cell[1], cell[2]]);
+
+    // The drop is one step: undo untags the cell and forgets where it was dropped.
+    store.undo();
+    expect(workflow.node(cell[2])).toBeNull();
+    expect(workflow.positions()).toEqual({});
+    expect(nodeIds()).toEqual([cell[1]]);
+  });
+
+  it('undoes a drag of nodes in one step, back to where they were', () => {
+    workflow.toggleRole([cell[1], cell[2], cell[3]], 'node', 'edge');
+    connect(cell[1], cell[2]);
+    const before = state().nodes.map(node => node.position);
+
+    drag(store, [
+      { id: cell[1], position: { x: 400, y: 300 } },
+      { id: cell[2], position: { x: 700, y: 300 } }
+    ]);
+    expect(state().nodes.map(node => node.position)).toEqual([
+      { x: 400, y: 300 },
+      { x: 700, y: 300 },
+      before[2]
+    ]);
+
+    store.undo();
+    expect(state().nodes.map(node => node.position)).toEqual(before);
+    expect(workflow.positions()).toEqual({});
+    // The step before the drag: the dependency.
+    expect(state().edges).toHaveLength(1);
+    store.undo();
+    expect(state().edges).toEqual([]);
+
+    store.redo();
+    store.redo();
+    expect(state().nodes[1].position).toEqual({ x: 700, y: 300 });
+    expect(state().canRedo).toBe(false);
+  });
+
+  it('undoes an auto-layout in one step and fits the view to it', () => {
+    workflow.toggleRole([cell[1], cell[2], cell[3]], 'node', 'edge');
+    connect(cell[1], cell[2]);
+    connect(cell[2], cell[3]);
+    drag(store, [{ id: cell[3], position: { x: -500, y: 0 } }]);
+    const before = state().nodes.map(node => node.position);
+    const fits = state().fitRequest;
+
+    store.autoLayout();
+    const x = state().nodes.map(node => node.position.x);
+    expect(x[0]).toBeLessThan(x[1]);
+    expect(x[1]).toBeLessThan(x[2]);
+    expect(Object.keys(workflow.positions())).toHaveLength(3);
+    // The view follows the new layout.
+    expect(state().fitRequest).toBe(fits + 1);
+
+    store.undo();
+    expect(state().nodes.map(node => node.position)).toEqual(before);
+    expect(workflow.positions()).toEqual({ [cell[3]]: { x: -500, y: 0 } });
   });
 
   it('sets the placement of the selection in one step', () => {
