@@ -108,6 +108,7 @@ function Flow(props: Omit<CanvasView.IProps, 'store' | 'trans'>): JSX.Element {
   const [menu, setMenu] = React.useState<IMenuAt | null>(null);
   const fitRequest = useCanvasState(state => state.fitRequest);
   const lanes = useCanvasState(state => state.lanes);
+  const layingOut = useCanvasState(state => state.layingOut);
   const flow = useReactFlow();
   const width = useFlowStore(state => state.width);
   const height = useFlowStore(state => state.height);
@@ -251,7 +252,12 @@ function Flow(props: Omit<CanvasView.IProps, 'store' | 'trans'>): JSX.Element {
         <Panel position="top-left">
           <CellList reveal={reveal} />
         </Panel>
-        {nodes.length === 0 && (
+        {layingOut && (
+          <Panel position="top-center" className="jp-Continuum-canvasBusy">
+            {trans.__('Laying out the workflow…')}
+          </Panel>
+        )}
+        {nodes.length === 0 && !layingOut && (
           <Panel position="top-center" className="jp-Continuum-canvasEmpty">
             {trans.__(
               'No workflow nodes yet: tag cells as nodes, or drag a cell here by its prompt.'

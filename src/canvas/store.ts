@@ -20,13 +20,15 @@ import {
   nodeLabel,
   Placement
 } from '../workflow';
+import { runLayoutInBackground } from './backgroundLayout';
 import {
   DEFAULT_NODE_SIZE,
   ILaneBand,
   IPoint,
-  layoutLeftToRight,
-  layoutSwimlanes,
-  placeNewNodes
+  LayoutArgs,
+  LayoutName,
+  LayoutResult,
+  runLayout
 } from './layout';
 
 export { NOTEBOOK_METADATA_KEY };
@@ -84,7 +86,18 @@ export interface ICanvasState {
   swimlanes: boolean;
   /** The bands, while `swimlanes` is on. */
   lanes: ISwimlane[];
+  /** Whether a layout runs in the background (large graphs). */
+  layingOut: boolean;
 }
+
+/** From this many nodes on, layouts run in the layout worker: dagre takes seconds there. */
+const BACKGROUND_FROM = 200;
+
+/**
+ * What a layout is for: the toolbar's auto-layout, places for new nodes, or swimlanes.
+ * A newer layout of a kind supersedes an older one still running in the background.
+ */
+type LayoutJob = 'auto' | 'place' | 'lanes';
 
 /** Edge class for data that moves between placements (e.g. leaves an edge device). */
 export const CROSS_EDGE_CLASS = 'jp-Continuum-crossEdge';
@@ -98,7 +111,8 @@ export const SUGGESTED_EDGE_CLASS = 'jp-Continuum-suggestedEdge';
  * Edits made on the canvas go through `NotebookWorkflow`, so they land in the cell metadata
  * and in the workflow's undo history; the mirror follows every change of the cells. Node
  * positions live in the notebook metadata (`continuum.positions`); nodes without one are laid
- * out automatically and keep that place, in memory, until moved.
+ * out automatically and keep that place, in memory, until moved. Layouts of large graphs run
+ * in a worker: new nodes show once they have their place.
  */
 export class CanvasStore implements IDisposable {
   constructor(options: CanvasStore.IOptions) {
@@ -115,7 +129,8 @@ export class CanvasStore implements IDisposable {
       fitRequest: 0,
       suggestions: [],
       swimlanes: false,
-      lanes: []
+      lanes: [],
+      layingOut: false
     }));
     this.workflow.changed.connect(this.sync, this);
     this._model.metadataChanged.connect(this._onMetadataChanged, this);
@@ -162,7 +177,8 @@ export class CanvasStore implements IDisposable {
       ? this._layOutLanes(nodeCells, links, previous)
       : null;
 
-    const nodes = nodeCells.map(cell => {
+    const nodes: WorkflowFlowNode[] = [];
+    for (const cell of nodeCells) {
       const old = previous.get(cell.id);
       // A node being dragged stays under the pointer until the drag stops and is saved;
       // in swimlanes, the lane places the nodes the user has not moved since.
@@ -172,31 +188,35 @@ export class CanvasStore implements IDisposable {
             ? lanes.positions.get(cell.id)
             : undefined) ??
           stored[cell.id] ??
-          this._autoPositions.get(cell.id)!);
-      const data = nodeData(cell);
-      if (
-        old &&
-        samePoint(old.position, position) &&
-        sameData(old.data, data)
-      ) {
-        return old;
+          this._autoPositions.get(cell.id));
+      if (!position) {
+        // Still being placed in the background.
+        continue;
       }
-      return { ...old, id: cell.id, type: 'workflow' as const, position, data };
-    });
+      const data = nodeData(cell);
+      nodes.push(
+        old && samePoint(old.position, position) && sameData(old.data, data)
+          ? old
+          : { ...old, id: cell.id, type: 'workflow' as const, position, data }
+      );
+    }
+    const shown = new Set(nodes.map(node => node.id));
 
     const previousEdges = new Map(current.edges.map(edge => [edge.id, edge]));
-    const edges = links.map(({ source, target }) => {
-      const id = edgeId(source, target);
-      const cross =
-        byId.get(source)?.continuum?.placement !==
-        byId.get(target)?.continuum?.placement;
-      const className = cross ? CROSS_EDGE_CLASS : undefined;
-      const old = previousEdges.get(id);
-      if (old && old.className === className) {
-        return old;
-      }
-      return { ...old, id, source, target, className, animated: cross };
-    });
+    const edges = links
+      .filter(link => shown.has(link.source) && shown.has(link.target))
+      .map(({ source, target }) => {
+        const id = edgeId(source, target);
+        const cross =
+          byId.get(source)?.continuum?.placement !==
+          byId.get(target)?.continuum?.placement;
+        const className = cross ? CROSS_EDGE_CLASS : undefined;
+        const old = previousEdges.get(id);
+        if (old && old.className === className) {
+          return old;
+        }
+        return { ...old, id, source, target, className, animated: cross };
+      });
 
     const entries = cells
       .filter(cell => cell.cellType === 'code')
@@ -383,23 +403,34 @@ export class CanvasStore implements IDisposable {
   autoLayout(): void {
     this.state.setState({ swimlanes: false });
     const { nodes, edges } = this.state.getState();
-    const positions = layoutLeftToRight(
-      nodes.map(node => ({ id: node.id, ...node.measured })),
-      edges
-    );
-    this.workflow.setPositions(
-      Array.from(positions, ([id, position]) => ({ id, position }))
+    this._layOut(
+      'auto',
+      'layoutLeftToRight',
+      [
+        nodes.map(node => ({ id: node.id, ...node.measured })),
+        edges.map(({ source, target }) => ({ source, target }))
+      ],
+      positions => {
+        this.workflow.setPositions(
+          Array.from(positions, ([id, position]) => ({ id, position }))
+        );
+        this.requestFit();
+      }
     );
     this.sync();
-    this.requestFit();
   }
 
   setActiveCell(id: string | null): void {
     this.state.setState({ activeCell: id });
   }
 
+  /** Fit the view to the graph, once the layouts running in the background are done. */
   requestFit(): void {
-    this.state.setState(state => ({ fitRequest: state.fitRequest + 1 }));
+    if (this._jobs.size) {
+      this._fitWhenLaidOut = true;
+    } else {
+      this.state.setState(state => ({ fitRequest: state.fitRequest + 1 }));
+    }
   }
 
   /** Give nodes without a saved or automatic position one, below the others. */
@@ -409,6 +440,10 @@ export class CanvasStore implements IDisposable {
     stored: Record<string, IPoint>,
     previous: Map<string, WorkflowFlowNode>
   ): void {
+    if (this._jobs.has('place')) {
+      // Nodes added meanwhile go below those being placed, once these have their place.
+      return;
+    }
     const isFresh = (id: string) => !stored[id] && !this._autoPositions.has(id);
     const fresh = nodeCells.filter(cell => isFresh(cell.id));
     if (fresh.length === 0) {
@@ -420,14 +455,20 @@ export class CanvasStore implements IDisposable {
         ...(stored[cell.id] ?? this._autoPositions.get(cell.id)!),
         height: previous.get(cell.id)?.measured?.height
       }));
-    const positions = placeNewNodes(
-      fresh.map(cell => ({ id: cell.id })),
-      links,
-      placed
+    this._layOut(
+      'place',
+      'placeNewNodes',
+      [fresh.map(cell => ({ id: cell.id })), links, placed],
+      (positions, background) => {
+        for (const [id, position] of positions) {
+          this._autoPositions.set(id, position);
+        }
+        // The view could not be fitted to an empty canvas: fit it to the nodes now shown.
+        if (background && placed.length === 0) {
+          this.requestFit();
+        }
+      }
     );
-    for (const [id, position] of positions) {
-      this._autoPositions.set(id, position);
-    }
   }
 
   /** The suggestion edges still worth offering, keeping the unchanged edge objects. */
@@ -468,25 +509,83 @@ export class CanvasStore implements IDisposable {
     nodeCells: ICellInfo[],
     links: { source: string; target: string }[],
     previous: Map<string, WorkflowFlowNode>
-  ): { positions: Map<string, IPoint>; bands: ISwimlane[] } {
+  ): { positions: Map<string, IPoint>; bands: ISwimlane[] } | null {
     const nodes = nodeCells.map(cell => ({
       id: cell.id,
       lane: laneIndex(cell.continuum?.placement),
       ...previous.get(cell.id)?.measured
     }));
     const key = JSON.stringify([nodes, links]);
-    if (this._lanes?.key !== key) {
-      const { positions, bands } = layoutSwimlanes(nodes, links, LANES.length);
-      this._lanes = {
-        key,
-        positions,
-        // The edge and cloud lanes always show; the others only when they have nodes.
-        bands: bands
-          .map((band, i) => ({ ...band, lane: LANES[i] }))
-          .filter(band => band.lane !== 'other' || band.count > 0)
-      };
+    if (this._lanes?.key !== key && this._lanesWanted !== key) {
+      this._lanesWanted = key;
+      this._layOut(
+        'lanes',
+        'layoutSwimlanes',
+        [nodes, links, LANES.length],
+        ({ positions, bands }) => {
+          this._lanes = {
+            key,
+            positions,
+            // The edge and cloud lanes always show; the others only when they have nodes.
+            bands: bands
+              .map((band, i) => ({ ...band, lane: LANES[i] }))
+              .filter(band => band.lane !== 'other' || band.count > 0)
+          };
+        }
+      );
     }
+    // While the lanes are laid out in the background, the previous ones (or none) show.
     return this._lanes;
+  }
+
+  /**
+   * Run a layout: at once for a small graph; in the layout worker for a large one, where
+   * dagre takes seconds. `apply` gets the result, told whether it came from the background,
+   * unless a newer layout of the same job superseded it or the canvas closed; the canvas
+   * then syncs.
+   */
+  private _layOut<K extends LayoutName>(
+    job: LayoutJob,
+    name: K,
+    args: LayoutArgs<K>,
+    apply: (result: LayoutResult<K>, background: boolean) => void
+  ): void {
+    const size = (args[0] as readonly unknown[]).length;
+    if (size < BACKGROUND_FROM) {
+      this._jobs.delete(job);
+      apply(runLayout(name, args), false);
+      return;
+    }
+    const ticket = ++this._tickets;
+    this._jobs.set(job, ticket);
+    this.state.setState({ layingOut: true });
+    const current = () => !this._isDisposed && this._jobs.get(job) === ticket;
+    runLayoutInBackground(name, args).then(
+      result => {
+        if (current()) {
+          this._endJob(job);
+          apply(result, true);
+          this.sync();
+        }
+      },
+      error => {
+        // No sync: it would start the same layout again at once.
+        console.error('The canvas layout failed.', error);
+        if (current()) {
+          this._endJob(job);
+        }
+      }
+    );
+  }
+
+  /** A background layout is over: the view may show the graph and fit it. */
+  private _endJob(job: LayoutJob): void {
+    this._jobs.delete(job);
+    this.state.setState({ layingOut: this._jobs.size > 0 });
+    if (this._jobs.size === 0 && this._fitWhenLaidOut) {
+      this._fitWhenLaidOut = false;
+      this.requestFit();
+    }
   }
 
   private _onMetadataChanged(_: INotebookModel, change: { key: string }): void {
@@ -502,6 +601,10 @@ export class CanvasStore implements IDisposable {
   private _defaultPlacement: () => Placement;
   /** Places of the nodes the user has not placed; kept so that undoing a move goes back there. */
   private _autoPositions = new Map<string, IPoint>();
+  /** The ticket of each kind of layout running in the background. */
+  private _jobs = new Map<LayoutJob, number>();
+  private _tickets = 0;
+  private _fitWhenLaidOut = false;
   private _inferred: IInferredEdge[] = [];
   /** Nodes moved by hand while in swimlanes. */
   private _pinned = new Set<string>();
@@ -510,6 +613,8 @@ export class CanvasStore implements IDisposable {
     positions: Map<string, IPoint>;
     bands: ISwimlane[];
   } | null = null;
+  /** The graph the lanes were last asked for (they may still be laid out). */
+  private _lanesWanted: string | null = null;
   private _isDisposed = false;
 }
 
