@@ -7,7 +7,8 @@ import {
   Edge,
   EdgeChange,
   Node,
-  NodeChange
+  NodeChange,
+  Viewport
 } from '@xyflow/react';
 import { createStore, StoreApi } from 'zustand/vanilla';
 
@@ -139,6 +140,13 @@ export class CanvasStore implements IDisposable {
 
   readonly workflow: NotebookWorkflow;
   readonly state: StoreApi<ICanvasState>;
+
+  /**
+   * The view the canvas last showed, restored when it is mounted again (a detached tab);
+   * null until it is fitted into a measurable size, and again once a fit is requested.
+   * Not saved, not undoable.
+   */
+  viewport: Viewport | null = null;
 
   get isDisposed(): boolean {
     return this._isDisposed;
@@ -426,6 +434,7 @@ export class CanvasStore implements IDisposable {
 
   /** Fit the view to the graph, once the layouts running in the background are done. */
   requestFit(): void {
+    this.viewport = null;
     if (this._jobs.size) {
       this._fitWhenLaidOut = true;
     } else {
@@ -464,7 +473,7 @@ export class CanvasStore implements IDisposable {
           this._autoPositions.set(id, position);
         }
         // The view could not be fitted to an empty canvas: fit it to the nodes now shown.
-        if (background && placed.length === 0) {
+        if (background && placed.length === 0 && this.viewport === null) {
           this.requestFit();
         }
       }

@@ -433,6 +433,7 @@ describe('CanvasStore', () => {
     connect(cell[2], cell[3]);
     drag(store, [{ id: cell[3], position: { x: -500, y: 0 } }]);
     const before = state().nodes.map(node => node.position);
+    store.viewport = { x: 10, y: 20, zoom: 2 };
     const fits = state().fitRequest;
 
     store.autoLayout();
@@ -440,8 +441,9 @@ describe('CanvasStore', () => {
     expect(x[0]).toBeLessThan(x[1]);
     expect(x[1]).toBeLessThan(x[2]);
     expect(Object.keys(workflow.positions())).toHaveLength(3);
-    // The view follows the new layout.
+    // The view follows the new layout, forgetting where the user had moved it.
     expect(state().fitRequest).toBe(fits + 1);
+    expect(store.viewport).toBeNull();
 
     store.undo();
     expect(state().nodes.map(node => node.position)).toEqual(before);
