@@ -168,6 +168,25 @@ function Flow(props: Omit<CanvasView.IProps, 'store' | 'trans'>): JSX.Element {
     [store, trans]
   );
 
+  // Handlers keep their identity across renders: a new one would re-render every node and
+  // edge React Flow shows, at each frame of a drag.
+  const onEdgeClick = React.useCallback(
+    (_event: React.MouseEvent, edge: Edge) => accept(edge),
+    [accept]
+  );
+  const onNodeClick = React.useCallback(
+    (_event: React.MouseEvent, node: { id: string }) => reveal(node.id),
+    [reveal]
+  );
+  const onNodeDragStop = React.useCallback(
+    (
+      _event: unknown,
+      _node: unknown,
+      dragged: { id: string; position: { x: number; y: number } }[]
+    ) => store.moveNodes(dragged),
+    [store]
+  );
+
   // The menu acts on the selection when the node is part of it, else on the node alone.
   const onNodeContextMenu = React.useCallback(
     (event: React.MouseEvent, node: { id: string; selected?: boolean }) => {
@@ -234,11 +253,11 @@ function Flow(props: Omit<CanvasView.IProps, 'store' | 'trans'>): JSX.Element {
         onNodesChange={store.onNodesChange}
         onEdgesChange={store.onEdgesChange}
         onConnect={onConnect}
-        onEdgeClick={(_event, edge) => accept(edge)}
+        onEdgeClick={onEdgeClick}
         onNodeContextMenu={onNodeContextMenu}
         isValidConnection={isValidConnection}
-        onNodeDragStop={(_event, _node, dragged) => store.moveNodes(dragged)}
-        onNodeClick={(_event, node) => reveal(node.id)}
+        onNodeDragStop={onNodeDragStop}
+        onNodeClick={onNodeClick}
         onMoveStart={onMoveStart}
         onMoveEnd={onMoveEnd}
         // Deletion is ours (it untags cells); React Flow's listens on the whole document.
