@@ -100,3 +100,50 @@ export async function reloadWithCanvas(
     await window.jupyterapp.restored;
   });
 }
+
+/**
+ * A valid notebook (nbformat 4.5) whose `count` code cells are workflow nodes in layers of
+ * `width`: each node depends on the node at its row and the one above it in the layer
+ * before, so the graph is a layered DAG. The first half of the layers run on edge, the
+ * rest on cloud. Cell ids are `n0`, `n1`, …
+ */
+export function layeredWorkflowNotebook(
+  count: number,
+  width: number
+): Record<string, unknown> {
+  const layers = Math.ceil(count / width);
+  const cells = Array.from({ length: count }, (_, i) => {
+    const layer = Math.floor(i / width);
+    const row = i % width;
+    const after = layer
+      ? [i - width, ...(row ? [i - width - 1] : [])].map(j => `n${j}`)
+      : [];
+    return {
+      cell_type: 'code',
+      id: `n${i}`,
+      execution_count: null,
+      outputs: [],
+      source: `x${i} = ${after.length ? after.map(id => id.replace('n', 'x')).join(' + ') : i}`,
+      metadata: {
+        continuum: {
+          role: 'node',
+          placement: layer < layers / 2 ? 'edge' : 'cloud',
+          after
+        }
+      }
+    };
+  });
+  return {
+    cells,
+    metadata: {
+      kernelspec: {
+        name: 'python3',
+        display_name: 'Python 3',
+        language: 'python'
+      },
+      language_info: { name: 'python' }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  };
+}
