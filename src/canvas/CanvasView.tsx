@@ -13,6 +13,8 @@ import {
   ReactFlowProvider,
   useReactFlow,
   useStore as useFlowStore,
+  useStoreApi,
+  Viewport,
   ViewportPortal
 } from '@xyflow/react';
 import * as React from 'react';
@@ -108,21 +110,18 @@ function Flow(props: Omit<CanvasView.IProps, 'store' | 'trans'>): JSX.Element {
   const [menu, setMenu] = React.useState<IMenuAt | null>(null);
   const fitRequest = useCanvasState(state => state.fitRequest);
   const lanes = useCanvasState(state => state.lanes);
+  const layingOut = useCanvasState(state => state.layingOut);
   const flow = useReactFlow();
   const width = useFlowStore(state => state.width);
   const height = useFlowStore(state => state.height);
   const root = React.useRef<HTMLDivElement>(null);
-  // Whether the view is still fitted: the user has not panned or zoomed since the last fit.
-  const fitted = React.useRef(true);
+  // Mounted again (the tab was detached), the view comes back where the user left it.
+  const [initialViewport] = React.useState(() => store.viewport);
 
+  // Fit when asked to, and once the canvas has a size to fit into (opened in a hidden tab,
+  // it measures 0×0); a tab hidden and shown again keeps its view.
   React.useEffect(() => {
-    fitted.current = true;
-  }, [fitRequest]);
-
-  // A hidden tab measures 0×0 and a split resizes the canvas: fit again on a new size,
-  // unless the user has moved the view.
-  React.useEffect(() => {
-    if (width > 0 && height > 0 && fitted.current) {
+    if (width > 0 && height > 0 && store.viewport === null) {
       // Swimlanes are fitted whole, their labels included.
       void (lanes.length
         ? flow.fitBounds(laneBounds(lanes), { padding: FIT_OPTIONS.padding })
@@ -130,13 +129,18 @@ function Flow(props: Omit<CanvasView.IProps, 'store' | 'trans'>): JSX.Element {
     }
   }, [fitRequest, width, height]);
 
-  const onMoveStart = React.useCallback((event: unknown) => {
-    // Moves made by the program (fitting) come without an event.
-    if (event) {
-      fitted.current = false;
-    }
-    setMenu(null);
-  }, []);
+  const onMoveStart = React.useCallback(() => setMenu(null), []);
+  const flowStore = useStoreApi();
+  const onMoveEnd = React.useCallback(
+    (_event: unknown, viewport: Viewport) => {
+      const { width, height } = flowStore.getState();
+      // A fit into a hidden (0×0) canvas is no view to keep.
+      if (width > 0 && height > 0) {
+        store.viewport = viewport;
+      }
+    },
+    [store, flowStore]
+  );
 
   useCellDrop(root, store, flow.screenToFlowPosition);
 
@@ -162,6 +166,25 @@ function Flow(props: Omit<CanvasView.IProps, 'store' | 'trans'>): JSX.Element {
       }
     },
     [store, trans]
+  );
+
+  // Handlers keep their identity across renders: a new one would re-render every node and
+  // edge React Flow shows, at each frame of a drag.
+  const onEdgeClick = React.useCallback(
+    (_event: React.MouseEvent, edge: Edge) => accept(edge),
+    [accept]
+  );
+  const onNodeClick = React.useCallback(
+    (_event: React.MouseEvent, node: { id: string }) => reveal(node.id),
+    [reveal]
+  );
+  const onNodeDragStop = React.useCallback(
+    (
+      _event: unknown,
+      _node: unknown,
+      dragged: { id: string; position: { x: number; y: number } }[]
+    ) => store.moveNodes(dragged),
+    [store]
   );
 
   // The menu acts on the selection when the node is part of it, else on the node alone.
@@ -230,28 +253,35 @@ function Flow(props: Omit<CanvasView.IProps, 'store' | 'trans'>): JSX.Element {
         onNodesChange={store.onNodesChange}
         onEdgesChange={store.onEdgesChange}
         onConnect={onConnect}
-        onEdgeClick={(_event, edge) => accept(edge)}
+        onEdgeClick={onEdgeClick}
         onNodeContextMenu={onNodeContextMenu}
         isValidConnection={isValidConnection}
-        onNodeDragStop={(_event, _node, dragged) => store.moveNodes(dragged)}
-        onNodeClick={(_event, node) => reveal(node.id)}
+        onNodeDragStop={onNodeDragStop}
+        onNodeClick={onNodeClick}
         onMoveStart={onMoveStart}
+        onMoveEnd={onMoveEnd}
         // Deletion is ours (it untags cells); React Flow's listens on the whole document.
         deleteKeyCode={null}
         onlyRenderVisibleElements={nodes.length >= CULL_FROM}
         minZoom={0.05}
-        fitView
+        fitView={!initialViewport}
+        defaultViewport={initialViewport ?? undefined}
         fitViewOptions={FIT_OPTIONS}
         proOptions={PRO_OPTIONS}
       >
         <Background />
         <Swimlanes />
-        <Controls />
+        <Controls fitViewOptions={FIT_OPTIONS} />
         <MiniMap pannable zoomable />
         <Panel position="top-left">
           <CellList reveal={reveal} />
         </Panel>
-        {nodes.length === 0 && (
+        {layingOut && (
+          <Panel position="top-center" className="jp-Continuum-canvasBusy">
+            {trans.__('Laying out the workflow…')}
+          </Panel>
+        )}
+        {nodes.length === 0 && !layingOut && (
           <Panel position="top-center" className="jp-Continuum-canvasEmpty">
             {trans.__(
               'No workflow nodes yet: tag cells as nodes, or drag a cell here by its prompt.'

@@ -151,3 +151,23 @@ export function layoutSwimlanes(
   }
   return { positions, bands };
 }
+
+/** The layouts by name: the main thread and the layout worker run them the same way. */
+const LAYOUTS = { layoutLeftToRight, placeNewNodes, layoutSwimlanes };
+
+export type LayoutName = keyof typeof LAYOUTS;
+export type LayoutArgs<K extends LayoutName> = Parameters<(typeof LAYOUTS)[K]>;
+export type LayoutResult<K extends LayoutName> = ReturnType<
+  (typeof LAYOUTS)[K]
+>;
+
+/** Run a layout by name. */
+export function runLayout<K extends LayoutName>(
+  name: K,
+  args: LayoutArgs<K>
+): LayoutResult<K> {
+  const layout = LAYOUTS[name] as unknown as (
+    ...args: LayoutArgs<K>
+  ) => LayoutResult<K>;
+  return layout(...args);
+}

@@ -177,7 +177,6 @@ export class CanvasPanel extends MainAreaWidget<CanvasContent> {
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
     this.content.update();
-    this.store.requestFit();
   }
 
   /** Ask the orchestrator which dependencies the code implies; show the new ones. */

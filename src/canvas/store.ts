@@ -7,11 +7,12 @@ import {
   Edge,
   EdgeChange,
   Node,
-  NodeChange
+  NodeChange,
+  Viewport
 } from '@xyflow/react';
 import { createStore, StoreApi } from 'zustand/vanilla';
 
-import type { NotebookWorkflow } from '../notebook/model';
+import { NOTEBOOK_METADATA_KEY, NotebookWorkflow } from '../notebook/model';
 import {
   firstMeaningfulLine,
   ICellInfo,
@@ -20,17 +21,18 @@ import {
   nodeLabel,
   Placement
 } from '../workflow';
+import { runLayoutInBackground } from './backgroundLayout';
 import {
   DEFAULT_NODE_SIZE,
   ILaneBand,
   IPoint,
-  layoutLeftToRight,
-  layoutSwimlanes,
-  placeNewNodes
+  LayoutArgs,
+  LayoutName,
+  LayoutResult,
+  runLayout
 } from './layout';
 
-/** Key of the canvas data in the notebook-level metadata (DESIGN §3.1). */
-export const NOTEBOOK_METADATA_KEY = 'continuum';
+export { NOTEBOOK_METADATA_KEY };
 
 /** What a node card shows; a type alias, as React Flow wants an indexable record. */
 export type WorkflowNodeData = {
@@ -85,7 +87,18 @@ export interface ICanvasState {
   swimlanes: boolean;
   /** The bands, while `swimlanes` is on. */
   lanes: ISwimlane[];
+  /** Whether a layout runs in the background (large graphs). */
+  layingOut: boolean;
 }
+
+/** From this many nodes on, layouts run in the layout worker: dagre takes seconds there. */
+const BACKGROUND_FROM = 200;
+
+/**
+ * What a layout is for: the toolbar's auto-layout, places for new nodes, or swimlanes.
+ * A newer layout of a kind supersedes an older one still running in the background.
+ */
+type LayoutJob = 'auto' | 'place' | 'lanes';
 
 /** Edge class for data that moves between placements (e.g. leaves an edge device). */
 export const CROSS_EDGE_CLASS = 'jp-Continuum-crossEdge';
@@ -99,7 +112,8 @@ export const SUGGESTED_EDGE_CLASS = 'jp-Continuum-suggestedEdge';
  * Edits made on the canvas go through `NotebookWorkflow`, so they land in the cell metadata
  * and in the workflow's undo history; the mirror follows every change of the cells. Node
  * positions live in the notebook metadata (`continuum.positions`); nodes without one are laid
- * out automatically and keep that place, in memory, until moved.
+ * out automatically and keep that place, in memory, until moved. Layouts of large graphs run
+ * in a worker: new nodes show once they have their place.
  */
 export class CanvasStore implements IDisposable {
   constructor(options: CanvasStore.IOptions) {
@@ -116,7 +130,8 @@ export class CanvasStore implements IDisposable {
       fitRequest: 0,
       suggestions: [],
       swimlanes: false,
-      lanes: []
+      lanes: [],
+      layingOut: false
     }));
     this.workflow.changed.connect(this.sync, this);
     this._model.metadataChanged.connect(this._onMetadataChanged, this);
@@ -125,6 +140,13 @@ export class CanvasStore implements IDisposable {
 
   readonly workflow: NotebookWorkflow;
   readonly state: StoreApi<ICanvasState>;
+
+  /**
+   * The view the canvas last showed, restored when it is mounted again (a detached tab);
+   * null until it is fitted into a measurable size, and again once a fit is requested.
+   * Not saved, not undoable.
+   */
+  viewport: Viewport | null = null;
 
   get isDisposed(): boolean {
     return this._isDisposed;
@@ -136,21 +158,6 @@ export class CanvasStore implements IDisposable {
     }
     this._isDisposed = true;
     Signal.disconnectReceiver(this);
-  }
-
-  /** Node positions saved in the notebook metadata. */
-  positions(): Record<string, IPoint> {
-    const raw = (this._model.getMetadata(NOTEBOOK_METADATA_KEY) as any)
-      ?.positions;
-    const positions: Record<string, IPoint> = {};
-    if (raw && typeof raw === 'object') {
-      for (const [id, point] of Object.entries<any>(raw)) {
-        if (Number.isFinite(point?.x) && Number.isFinite(point?.y)) {
-          positions[id] = { x: point.x, y: point.y };
-        }
-      }
-    }
-    return positions;
   }
 
   /**
@@ -171,14 +178,15 @@ export class CanvasStore implements IDisposable {
     );
     const current = this.state.getState();
     const previous = new Map(current.nodes.map(node => [node.id, node]));
-    const stored = this.positions();
+    const stored = this.workflow.positions();
     this._placeNewNodes(nodeCells, links, stored, previous);
 
     const lanes = current.swimlanes
       ? this._layOutLanes(nodeCells, links, previous)
       : null;
 
-    const nodes = nodeCells.map(cell => {
+    const nodes: WorkflowFlowNode[] = [];
+    for (const cell of nodeCells) {
       const old = previous.get(cell.id);
       // A node being dragged stays under the pointer until the drag stops and is saved;
       // in swimlanes, the lane places the nodes the user has not moved since.
@@ -188,31 +196,35 @@ export class CanvasStore implements IDisposable {
             ? lanes.positions.get(cell.id)
             : undefined) ??
           stored[cell.id] ??
-          this._autoPositions.get(cell.id)!);
-      const data = nodeData(cell);
-      if (
-        old &&
-        samePoint(old.position, position) &&
-        sameData(old.data, data)
-      ) {
-        return old;
+          this._autoPositions.get(cell.id));
+      if (!position) {
+        // Still being placed in the background.
+        continue;
       }
-      return { ...old, id: cell.id, type: 'workflow' as const, position, data };
-    });
+      const data = nodeData(cell);
+      nodes.push(
+        old && samePoint(old.position, position) && sameData(old.data, data)
+          ? old
+          : { ...old, id: cell.id, type: 'workflow' as const, position, data }
+      );
+    }
+    const shown = new Set(nodes.map(node => node.id));
 
     const previousEdges = new Map(current.edges.map(edge => [edge.id, edge]));
-    const edges = links.map(({ source, target }) => {
-      const id = edgeId(source, target);
-      const cross =
-        byId.get(source)?.continuum?.placement !==
-        byId.get(target)?.continuum?.placement;
-      const className = cross ? CROSS_EDGE_CLASS : undefined;
-      const old = previousEdges.get(id);
-      if (old && old.className === className) {
-        return old;
-      }
-      return { ...old, id, source, target, className, animated: cross };
-    });
+    const edges = links
+      .filter(link => shown.has(link.source) && shown.has(link.target))
+      .map(({ source, target }) => {
+        const id = edgeId(source, target);
+        const cross =
+          byId.get(source)?.continuum?.placement !==
+          byId.get(target)?.continuum?.placement;
+        const className = cross ? CROSS_EDGE_CLASS : undefined;
+        const old = previousEdges.get(id);
+        if (old && old.className === className) {
+          return old;
+        }
+        return { ...old, id, source, target, className, animated: cross };
+      });
 
     const entries = cells
       .filter(cell => cell.cellType === 'code')
@@ -308,14 +320,17 @@ export class CanvasStore implements IDisposable {
     this.requestFit();
   }
 
-  /** Save where the user dropped nodes; in swimlanes, they stay there rather than in their lane. */
+  /**
+   * Save where the user dropped nodes, as one undoable step; in swimlanes, they stay there
+   * rather than in their lane.
+   */
   moveNodes(moved: readonly { id: string; position: IPoint }[]): void {
     if (this.state.getState().swimlanes) {
       for (const { id } of moved) {
         this._pinned.add(id);
       }
     }
-    this.savePositions(moved);
+    this.workflow.setPositions(moved);
   }
 
   /** Run the selected nodes on a placement, as one undoable step. */
@@ -340,9 +355,9 @@ export class CanvasStore implements IDisposable {
   }
 
   /**
-   * Put code cells on the canvas: untagged ones become nodes (at `at`, when given, else
-   * laid out below the others); ones already on the canvas stay where they are. All of
-   * them end up selected.
+   * Put code cells on the canvas, as one undoable step: untagged ones become nodes (at `at`,
+   * when given, else laid out below the others); ones already on the canvas stay where they
+   * are. All of them end up selected.
    */
   placeCells(cellIds: string[], at?: IPoint): void {
     const codeCells = new Set(
@@ -354,16 +369,18 @@ export class CanvasStore implements IDisposable {
     const ids = cellIds.filter(id => codeCells.has(id));
     const fresh = ids.filter(id => this.workflow.node(id)?.role !== 'node');
     if (fresh.length) {
-      this.workflow.toggleRole(fresh, 'node', this._defaultPlacement());
-      if (at) {
-        const step = DEFAULT_NODE_SIZE.height + 20;
-        this.savePositions(
-          fresh.map((id, i) => ({
-            id,
-            position: { x: at.x, y: at.y + i * step }
-          }))
-        );
-      }
+      this.workflow.transact(() => {
+        this.workflow.toggleRole(fresh, 'node', this._defaultPlacement());
+        if (at) {
+          const step = DEFAULT_NODE_SIZE.height + 20;
+          this.workflow.setPositions(
+            fresh.map((id, i) => ({
+              id,
+              position: { x: at.x, y: at.y + i * step }
+            }))
+          );
+        }
+      });
     }
     this.sync();
     this.select(ids);
@@ -388,52 +405,41 @@ export class CanvasStore implements IDisposable {
   }
 
   /**
-   * Save node positions in the notebook metadata, keeping its other keys and dropping the
-   * positions of cells that no longer exist.
-   */
-  savePositions(moved: readonly { id: string; position: IPoint }[]): void {
-    const cellIds = new Set(this.workflow.cells().map(cell => cell.id));
-    const positions: Record<string, IPoint> = {};
-    const merged = Object.entries(this.positions()).concat(
-      moved.map(node => [node.id, node.position])
-    );
-    for (const [id, { x, y }] of merged) {
-      if (cellIds.has(id)) {
-        positions[id] = { x: Math.round(x), y: Math.round(y) };
-      }
-    }
-    const meta = this._model.getMetadata(NOTEBOOK_METADATA_KEY);
-    this._model.setMetadata(NOTEBOOK_METADATA_KEY, {
-      ...(meta && typeof meta === 'object' ? meta : {}),
-      positions
-    });
-  }
-
-  /**
-   * Lay the whole graph out left to right, save the positions and fit the view. This
-   * leaves the swimlanes, whose positions would hide the new ones.
+   * Lay the whole graph out left to right, save the positions as one undoable step and fit
+   * the view. This leaves the swimlanes, whose positions would hide the new ones.
    */
   autoLayout(): void {
     this.state.setState({ swimlanes: false });
     const { nodes, edges } = this.state.getState();
-    const positions = layoutLeftToRight(
-      nodes.map(node => ({ id: node.id, ...node.measured })),
-      edges
-    );
-    this._autoPositions.clear();
-    this.savePositions(
-      Array.from(positions, ([id, position]) => ({ id, position }))
+    this._layOut(
+      'auto',
+      'layoutLeftToRight',
+      [
+        nodes.map(node => ({ id: node.id, ...node.measured })),
+        edges.map(({ source, target }) => ({ source, target }))
+      ],
+      positions => {
+        this.workflow.setPositions(
+          Array.from(positions, ([id, position]) => ({ id, position }))
+        );
+        this.requestFit();
+      }
     );
     this.sync();
-    this.requestFit();
   }
 
   setActiveCell(id: string | null): void {
     this.state.setState({ activeCell: id });
   }
 
+  /** Fit the view to the graph, once the layouts running in the background are done. */
   requestFit(): void {
-    this.state.setState(state => ({ fitRequest: state.fitRequest + 1 }));
+    this.viewport = null;
+    if (this._jobs.size) {
+      this._fitWhenLaidOut = true;
+    } else {
+      this.state.setState(state => ({ fitRequest: state.fitRequest + 1 }));
+    }
   }
 
   /** Give nodes without a saved or automatic position one, below the others. */
@@ -443,6 +449,10 @@ export class CanvasStore implements IDisposable {
     stored: Record<string, IPoint>,
     previous: Map<string, WorkflowFlowNode>
   ): void {
+    if (this._jobs.has('place')) {
+      // Nodes added meanwhile go below those being placed, once these have their place.
+      return;
+    }
     const isFresh = (id: string) => !stored[id] && !this._autoPositions.has(id);
     const fresh = nodeCells.filter(cell => isFresh(cell.id));
     if (fresh.length === 0) {
@@ -454,14 +464,20 @@ export class CanvasStore implements IDisposable {
         ...(stored[cell.id] ?? this._autoPositions.get(cell.id)!),
         height: previous.get(cell.id)?.measured?.height
       }));
-    const positions = placeNewNodes(
-      fresh.map(cell => ({ id: cell.id })),
-      links,
-      placed
+    this._layOut(
+      'place',
+      'placeNewNodes',
+      [fresh.map(cell => ({ id: cell.id })), links, placed],
+      (positions, background) => {
+        for (const [id, position] of positions) {
+          this._autoPositions.set(id, position);
+        }
+        // The view could not be fitted to an empty canvas: fit it to the nodes now shown.
+        if (background && placed.length === 0 && this.viewport === null) {
+          this.requestFit();
+        }
+      }
     );
-    for (const [id, position] of positions) {
-      this._autoPositions.set(id, position);
-    }
   }
 
   /** The suggestion edges still worth offering, keeping the unchanged edge objects. */
@@ -502,25 +518,83 @@ export class CanvasStore implements IDisposable {
     nodeCells: ICellInfo[],
     links: { source: string; target: string }[],
     previous: Map<string, WorkflowFlowNode>
-  ): { positions: Map<string, IPoint>; bands: ISwimlane[] } {
+  ): { positions: Map<string, IPoint>; bands: ISwimlane[] } | null {
     const nodes = nodeCells.map(cell => ({
       id: cell.id,
       lane: laneIndex(cell.continuum?.placement),
       ...previous.get(cell.id)?.measured
     }));
     const key = JSON.stringify([nodes, links]);
-    if (this._lanes?.key !== key) {
-      const { positions, bands } = layoutSwimlanes(nodes, links, LANES.length);
-      this._lanes = {
-        key,
-        positions,
-        // The edge and cloud lanes always show; the others only when they have nodes.
-        bands: bands
-          .map((band, i) => ({ ...band, lane: LANES[i] }))
-          .filter(band => band.lane !== 'other' || band.count > 0)
-      };
+    if (this._lanes?.key !== key && this._lanesWanted !== key) {
+      this._lanesWanted = key;
+      this._layOut(
+        'lanes',
+        'layoutSwimlanes',
+        [nodes, links, LANES.length],
+        ({ positions, bands }) => {
+          this._lanes = {
+            key,
+            positions,
+            // The edge and cloud lanes always show; the others only when they have nodes.
+            bands: bands
+              .map((band, i) => ({ ...band, lane: LANES[i] }))
+              .filter(band => band.lane !== 'other' || band.count > 0)
+          };
+        }
+      );
     }
+    // While the lanes are laid out in the background, the previous ones (or none) show.
     return this._lanes;
+  }
+
+  /**
+   * Run a layout: at once for a small graph; in the layout worker for a large one, where
+   * dagre takes seconds. `apply` gets the result, told whether it came from the background,
+   * unless a newer layout of the same job superseded it or the canvas closed; the canvas
+   * then syncs.
+   */
+  private _layOut<K extends LayoutName>(
+    job: LayoutJob,
+    name: K,
+    args: LayoutArgs<K>,
+    apply: (result: LayoutResult<K>, background: boolean) => void
+  ): void {
+    const size = (args[0] as readonly unknown[]).length;
+    if (size < BACKGROUND_FROM) {
+      this._jobs.delete(job);
+      apply(runLayout(name, args), false);
+      return;
+    }
+    const ticket = ++this._tickets;
+    this._jobs.set(job, ticket);
+    this.state.setState({ layingOut: true });
+    const current = () => !this._isDisposed && this._jobs.get(job) === ticket;
+    runLayoutInBackground(name, args).then(
+      result => {
+        if (current()) {
+          this._endJob(job);
+          apply(result, true);
+          this.sync();
+        }
+      },
+      error => {
+        // No sync: it would start the same layout again at once.
+        console.error('The canvas layout failed.', error);
+        if (current()) {
+          this._endJob(job);
+        }
+      }
+    );
+  }
+
+  /** A background layout is over: the view may show the graph and fit it. */
+  private _endJob(job: LayoutJob): void {
+    this._jobs.delete(job);
+    this.state.setState({ layingOut: this._jobs.size > 0 });
+    if (this._jobs.size === 0 && this._fitWhenLaidOut) {
+      this._fitWhenLaidOut = false;
+      this.requestFit();
+    }
   }
 
   private _onMetadataChanged(_: INotebookModel, change: { key: string }): void {
@@ -534,7 +608,12 @@ export class CanvasStore implements IDisposable {
   }
 
   private _defaultPlacement: () => Placement;
+  /** Places of the nodes the user has not placed; kept so that undoing a move goes back there. */
   private _autoPositions = new Map<string, IPoint>();
+  /** The ticket of each kind of layout running in the background. */
+  private _jobs = new Map<LayoutJob, number>();
+  private _tickets = 0;
+  private _fitWhenLaidOut = false;
   private _inferred: IInferredEdge[] = [];
   /** Nodes moved by hand while in swimlanes. */
   private _pinned = new Set<string>();
@@ -543,6 +622,8 @@ export class CanvasStore implements IDisposable {
     positions: Map<string, IPoint>;
     bands: ISwimlane[];
   } | null = null;
+  /** The graph the lanes were last asked for (they may still be laid out). */
+  private _lanesWanted: string | null = null;
   private _isDisposed = false;
 }
 

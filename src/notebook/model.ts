@@ -15,20 +15,37 @@ import {
   removeNodeEverywhere
 } from '../workflow';
 
-/** One undoable edit: each touched cell's metadata before and after it. */
-type Step = Map<
-  string,
-  { before: INodeMetadata | null; after: INodeMetadata | null }
->;
+/** A node's place on the canvas, in flow coordinates. */
+export interface IPosition {
+  x: number;
+  y: number;
+}
+
+/**
+ * One undoable edit: each touched cell's metadata, and each touched node position, before
+ * and after it (null: none).
+ */
+interface IStep {
+  cells: Map<
+    string,
+    { before: INodeMetadata | null; after: INodeMetadata | null }
+  >;
+  positions: Map<string, { before: IPosition | null; after: IPosition | null }>;
+}
 
 /** Key of the node metadata in a cell's metadata (contract, DESIGN §3.1). */
 export const METADATA_KEY = 'continuum';
+
+/** Key of the workflow data (canvas positions among them) in the notebook metadata. */
+export const NOTEBOOK_METADATA_KEY = 'continuum';
 
 /**
  * The workflow a notebook holds in its cells' metadata.
  *
  * Reads go through a snapshot rebuilt once per change burst; writes go through
- * JupyterLab's metadata API, so undo/redo and collaboration keep working.
+ * JupyterLab's metadata API, so undo/redo and collaboration keep working. The canvas
+ * positions of the nodes (notebook metadata `continuum.positions`) share the workflow's
+ * undo history: moving nodes is an edit like any other.
  */
 export class NotebookWorkflow implements IDisposable {
   constructor(readonly model: INotebookModel) {
@@ -188,6 +205,44 @@ export class NotebookWorkflow implements IDisposable {
     }
   }
 
+  /** Node positions on the canvas, from the notebook metadata. */
+  positions(): Record<string, IPosition> {
+    const raw = (this.model.getMetadata(NOTEBOOK_METADATA_KEY) as any)
+      ?.positions;
+    const positions: Record<string, IPosition> = {};
+    if (raw && typeof raw === 'object') {
+      for (const [id, point] of Object.entries<any>(raw)) {
+        if (Number.isFinite(point?.x) && Number.isFinite(point?.y)) {
+          positions[id] = { x: point.x, y: point.y };
+        }
+      }
+    }
+    return positions;
+  }
+
+  /**
+   * Move nodes on the canvas, as one undoable step (a drag, a layout). Positions are
+   * rounded to whole pixels; those of cells that no longer exist are dropped.
+   */
+  setPositions(moved: readonly { id: string; position: IPosition }[]): void {
+    const cellIds = new Set(this.cells().map(cell => cell.id));
+    const changes = new Map<string, IPosition | null>();
+    for (const id of Object.keys(this.positions())) {
+      if (!cellIds.has(id)) {
+        changes.set(id, null);
+      }
+    }
+    for (const { id, position } of moved) {
+      if (cellIds.has(id)) {
+        changes.set(id, {
+          x: Math.round(position.x),
+          y: Math.round(position.y)
+        });
+      }
+    }
+    this.transact(() => this._writePositions(changes));
+  }
+
   /**
    * Make the edits one undoable step (nested calls join the outer step), e.g. deleting
    * nodes and edges together.
@@ -195,7 +250,7 @@ export class NotebookWorkflow implements IDisposable {
   transact(edit: () => void): void {
     const outer = this._step === null;
     if (outer) {
-      this._step = new Map();
+      this._step = { cells: new Map(), positions: new Map() };
     }
     try {
       edit();
@@ -203,7 +258,7 @@ export class NotebookWorkflow implements IDisposable {
       if (outer) {
         const step = this._step!;
         this._step = null;
-        if (step.size) {
+        if (step.cells.size || step.positions.size) {
           this._undo.push(step);
           this._redo.length = 0;
         }
@@ -280,8 +335,8 @@ export class NotebookWorkflow implements IDisposable {
       return;
     }
     const before = readNodeMetadata(cell.getMetadata(METADATA_KEY));
-    const recorded = this._step?.get(cellId);
-    this._step?.set(cellId, {
+    const recorded = this._step?.cells.get(cellId);
+    this._step?.cells.set(cellId, {
       before: recorded ? recorded.before : before,
       after: metadata
     });
@@ -292,10 +347,44 @@ export class NotebookWorkflow implements IDisposable {
     }
   }
 
-  private _replay(step: Step, side: 'before' | 'after'): void {
-    for (const [cellId, change] of step) {
+  /** Set (or, with null, remove) node positions; unchanged ones are not recorded. */
+  private _writePositions(changes: Map<string, IPosition | null>): void {
+    const current = this.positions();
+    const next = { ...current };
+    let changed = false;
+    for (const [id, position] of changes) {
+      const before = current[id] ?? null;
+      if (before?.x === position?.x && before?.y === position?.y) {
+        continue;
+      }
+      changed = true;
+      const recorded = this._step?.positions.get(id);
+      this._step?.positions.set(id, {
+        before: recorded ? recorded.before : before,
+        after: position
+      });
+      if (position) {
+        next[id] = position;
+      } else {
+        delete next[id];
+      }
+    }
+    if (changed) {
+      const meta = this.model.getMetadata(NOTEBOOK_METADATA_KEY);
+      this.model.setMetadata(NOTEBOOK_METADATA_KEY, {
+        ...(meta && typeof meta === 'object' ? meta : {}),
+        positions: next as any
+      });
+    }
+  }
+
+  private _replay(step: IStep, side: 'before' | 'after'): void {
+    for (const [cellId, change] of step.cells) {
       this._write(cellId, change[side]);
     }
+    this._writePositions(
+      new Map(Array.from(step.positions, ([id, change]) => [id, change[side]]))
+    );
   }
 
   private _watch(cell: ICellModel): void {
@@ -387,9 +476,9 @@ export class NotebookWorkflow implements IDisposable {
   private _byId = new Map<string, ICellInfo>();
   private _index = new Map<string, number>();
   private _detached = new Map<string, string[]>();
-  private _step: Step | null = null;
-  private _undo: Step[] = [];
-  private _redo: Step[] = [];
+  private _step: IStep | null = null;
+  private _undo: IStep[] = [];
+  private _redo: IStep[] = [];
   private _frame: number | null = null;
   private _isDisposed = false;
   private _changed = new Signal<this, void>(this);

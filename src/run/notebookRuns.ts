@@ -4,7 +4,7 @@ import { UUID } from '@lumino/coreutils';
 import { IDisposable } from '@lumino/disposable';
 import { createStore, StoreApi } from 'zustand/vanilla';
 
-import { METADATA_KEY, NotebookWorkflow } from '../notebook/model';
+import { NOTEBOOK_METADATA_KEY, NotebookWorkflow } from '../notebook/model';
 import type { IOrchestrator } from '../tokens';
 import { buildSpec, isNode, validateWorkflow } from '../workflow';
 import { CellOutputWriter } from './cellOutputs';
@@ -305,7 +305,7 @@ export class NotebookRuns implements IDisposable {
   }
 
   private _lastRunId(): string | null {
-    const meta = this.workflow.model.getMetadata(METADATA_KEY) as
+    const meta = this.workflow.model.getMetadata(NOTEBOOK_METADATA_KEY) as
       { last_run?: Record<string, unknown> } | undefined;
     const id = meta?.last_run?.[this.targetKey];
     return typeof id === 'string' ? id : null;
@@ -313,11 +313,11 @@ export class NotebookRuns implements IDisposable {
 
   private _rememberRun(runId: string): void {
     const model = this.workflow.model;
-    const raw = model.getMetadata(METADATA_KEY);
+    const raw = model.getMetadata(NOTEBOOK_METADATA_KEY);
     const meta = raw && typeof raw === 'object' ? (raw as any) : {};
     const lastRun =
       meta.last_run && typeof meta.last_run === 'object' ? meta.last_run : {};
-    model.setMetadata(METADATA_KEY, {
+    model.setMetadata(NOTEBOOK_METADATA_KEY, {
       ...meta,
       last_run: { ...lastRun, [this.targetKey]: runId }
     });

@@ -5,7 +5,11 @@ import {
   test
 } from '@jupyterlab/galata';
 
-import { reloadWithCanvas, runCommand } from './helpers';
+import {
+  layeredWorkflowNotebook,
+  reloadWithCanvas,
+  runCommand
+} from './helpers';
 
 const NAME = 'flow-canvas.ipynb';
 const ARTIFACTS = 'artifacts';
@@ -46,6 +50,42 @@ async function center(locator: Locator): Promise<{ x: number; y: number }> {
   const box = await locator.boundingBox();
   expect(box).toBeTruthy();
   return { x: box!.x + box!.width / 2, y: box!.y + box!.height / 2 };
+}
+
+/** A point of the canvas where a press lands on the empty pane, which pans the view. */
+async function emptySpot(canvas: Locator): Promise<{ x: number; y: number }> {
+  const spot = await canvas.evaluate(element => {
+    const pane = element
+      .querySelector('.react-flow__pane')!
+      .getBoundingClientRect();
+    for (let y = pane.bottom - 30; y > pane.top + 60; y -= 15) {
+      for (let x = pane.left + pane.width / 2; x < pane.right - 30; x += 15) {
+        if (
+          document
+            .elementFromPoint(x, y)
+            ?.classList.contains('react-flow__pane')
+        ) {
+          return { x, y };
+        }
+      }
+    }
+    return null;
+  });
+  expect(spot).toBeTruthy();
+  return spot!;
+}
+
+/** Pan the view by dragging the empty pane. */
+async function pan(
+  page: IJupyterLabPageFixture,
+  canvas: Locator,
+  by: { x: number; y: number }
+): Promise<void> {
+  const from = await emptySpot(canvas);
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(from.x + by.x, from.y + by.y, { steps: 10 });
+  await page.mouse.up();
 }
 
 /** Press the mouse on one element, move there in steps (as a user does), release on the other. */
@@ -387,4 +427,219 @@ test('the canvas suggests inferred dependencies and edits placement from a node 
   );
   expect((await state()).positions).toEqual(positions);
   await page.screenshot({ path: `${ARTIFACTS}/canvas-swimlanes.png` });
+});
+
+test('a node drag is one step of the workflow undo history', async ({
+  page
+}) => {
+  const name = 'flow-undo.ipynb';
+  await page.notebook.createNew(name);
+  await page.notebook.setCell(0, 'code', 'a = 1');
+  await page.notebook.addCell('code', 'b = a + 1');
+  for (const index of [0, 1]) {
+    await page.notebook.selectCells(index);
+    await runCommand(page, 'continuum:toggle-node');
+  }
+  await page.sidebar.close('left');
+  await runCommand(page, 'continuum:open-canvas');
+  const canvas = page.locator('.jp-Continuum-canvasPanel');
+  await expect(canvas.locator('[data-continuum-node-id]')).toHaveCount(2);
+  const state = () => notebookState(page, name);
+  const id = (await state()).cells.map(cell => cell.id);
+  const node = canvas.locator(`.react-flow__node[data-id="${id[0]}"]`);
+  const label = node.locator('.jp-Continuum-nodeLabel');
+  await label.hover({ trial: true });
+  const before = (await node.boundingBox())!;
+
+  const start = await center(label);
+  await drag(page, label, { x: start.x + 120, y: start.y + 60 });
+  await expect.poll(async () => (await state()).positions[id[0]]).toBeTruthy();
+  // It follows the pointer (give or take React Flow's drag threshold and the rounding).
+  const moved = (await node.boundingBox())!;
+  expect(Math.abs(moved.x - before.x - 120)).toBeLessThan(6);
+  expect(Math.abs(moved.y - before.y - 60)).toBeLessThan(6);
+
+  // The canvas's undo takes the whole drag back, and only the drag.
+  await page.keyboard.press('Control+z');
+  await expect
+    .poll(async () => (await state()).positions[id[0]])
+    .toBeUndefined();
+  await expect
+    .poll(async () => {
+      const box = (await node.boundingBox())!;
+      return Math.hypot(box.x - before.x, box.y - before.y);
+    })
+    .toBeLessThan(1);
+  expect((await state()).cells.map(cell => cell.continuum?.role)).toEqual([
+    'node',
+    'node'
+  ]);
+
+  await page.keyboard.press('Control+Shift+z');
+  await expect.poll(async () => (await state()).positions[id[0]]).toBeTruthy();
+  await expect
+    .poll(async () => {
+      const box = (await node.boundingBox())!;
+      return Math.hypot(box.x - moved.x, box.y - moved.y);
+    })
+    .toBeLessThan(1);
+});
+
+test('the canvas keeps its view when its tab is hidden and shown again', async ({
+  page,
+  tmpPath
+}) => {
+  const name = 'flow-view.ipynb';
+  await page.notebook.createNew(name);
+  await page.notebook.setCell(0, 'code', 'a = 1');
+  await page.notebook.addCell('code', 'b = a + 1');
+  for (const index of [0, 1]) {
+    await page.notebook.selectCells(index);
+    await runCommand(page, 'continuum:toggle-node');
+  }
+  await page.sidebar.close('left');
+  await runCommand(page, 'continuum:open-canvas');
+  const canvas = page.locator('.jp-Continuum-canvasPanel');
+  await expect(canvas.locator('[data-continuum-node-id]')).toHaveCount(2);
+  const viewport = canvas.locator('.react-flow__viewport');
+  const fitted = await viewport.getAttribute('style');
+
+  // The user zooms out and pans.
+  await canvas.locator('.react-flow__controls-zoomout').click();
+  await expect(viewport).not.toHaveAttribute('style', fitted!);
+  await pan(page, canvas, { x: -80, y: -50 });
+  const chosen = await viewport.getAttribute('style');
+  expect(chosen).not.toEqual(fitted);
+
+  // Another document opened in the canvas's tab area hides it; back to the canvas.
+  const other = `${tmpPath}/other.txt`;
+  await page.contents.uploadContent('hidden canvas', 'text', other);
+  const canvasId = (await canvas.getAttribute('id'))!;
+  await runCommand(page, 'docmanager:open', {
+    path: other,
+    options: { mode: 'tab-after', ref: canvasId }
+  });
+  await expect(canvas).toBeHidden();
+  await page.evaluate(id => window.jupyterapp.shell.activateById(id), canvasId);
+  await expect(canvas).toBeVisible();
+  await expect(canvas.locator('.react-flow__node').first()).toBeVisible();
+  await expect(viewport).toHaveAttribute('style', chosen!);
+
+  // Fit view still fits.
+  await canvas.locator('.react-flow__controls-fitview').click();
+  await expect(viewport).toHaveAttribute('style', fitted!);
+});
+
+test('a 1,000-node workflow renders only the nodes in sight and lays out in a worker', async ({
+  page,
+  tmpPath
+}) => {
+  const name = `${tmpPath}/flow-large.ipynb`;
+  const count = 1000;
+  const width = 10;
+  await page.contents.uploadContent(
+    JSON.stringify(layeredWorkflowNotebook(count, width)),
+    'text',
+    name
+  );
+  // The layout workers this extension starts, and whether one failed (the layouts would
+  // then run on the main thread).
+  const workers: string[] = [];
+  page.on('worker', worker => {
+    if (worker.url().includes('/lab/extensions/jupyterlab-continuum/')) {
+      workers.push(worker.url());
+    }
+  });
+  const failures: string[] = [];
+  page.on('console', message => {
+    if (message.text().includes('layout worker failed')) {
+      failures.push(message.text());
+    }
+  });
+  await page.notebook.openByPath(name);
+  await page.sidebar.close('left');
+  await runCommand(page, 'continuum:open-canvas');
+
+  const canvas = page.locator('.jp-Continuum-canvasPanel');
+  const rendered = canvas.locator('.react-flow__node');
+  const busy = canvas.locator('.jp-Continuum-canvasBusy');
+  const positions = async () => (await notebookState(page, name)).positions;
+  /** The ids of the rendered nodes, and whether each overlaps the visible pane. */
+  const inDom = () =>
+    canvas.evaluate(element => {
+      const pane = element
+        .querySelector('.react-flow__pane')!
+        .getBoundingClientRect();
+      return Array.from(
+        element.querySelectorAll<HTMLElement>('.react-flow__node'),
+        node => {
+          const box = node.getBoundingClientRect();
+          return {
+            id: node.dataset.id!,
+            visible:
+              box.right > pane.left &&
+              box.left < pane.right &&
+              box.bottom > pane.top &&
+              box.top < pane.bottom
+          };
+        }
+      );
+    });
+
+  // No node has a saved position: the layout worker places them all, off the main thread.
+  await expect(rendered.first()).toBeVisible({ timeout: 60000 });
+  await expect(busy).toHaveCount(0);
+  expect(workers).toHaveLength(1);
+  expect(await positions()).toEqual({});
+
+  // Fitted (at the smallest zoom), part of the graph is out of sight and out of the DOM.
+  let shown = await inDom();
+  expect(shown.length).toBeGreaterThan(0);
+  expect(shown.length).toBeLessThan(count);
+  expect(shown.every(node => node.visible)).toBe(true);
+
+  // At 100 %, on a node picked from the cell list, only its neighbourhood is rendered.
+  await canvas.locator('.jp-Continuum-cellListToggle').click();
+  await canvas.locator('[data-continuum-cell-id="n505"]').click();
+  await canvas.locator('.jp-Continuum-cellListToggle').click();
+  await expect(canvas.locator('.react-flow__viewport')).toHaveAttribute(
+    'style',
+    /scale\(1\)/
+  );
+  await expect(canvas.locator('[data-continuum-node-id="n505"]')).toBeVisible();
+  shown = await inDom();
+  expect(shown.length).toBeLessThan(50);
+  expect(shown.every(node => node.visible)).toBe(true);
+
+  // Panning brings other nodes in and takes those left behind out.
+  await pan(page, canvas, { x: -500, y: 0 });
+  await expect(canvas.locator('[data-continuum-node-id="n505"]')).toHaveCount(
+    0
+  );
+  const panned = await inDom();
+  expect(panned.every(node => node.visible)).toBe(true);
+  expect(panned.some(node => !shown.find(old => old.id === node.id))).toBe(
+    true
+  );
+
+  // Auto-layout runs in the worker too, and is one undoable step.
+  const toolbar = canvas.locator('.jp-Toolbar');
+  await toolbar.locator('[data-continuum-action="layout"]').click();
+  await expect(busy).toHaveText('Laying out the workflow…');
+  await expect(busy).toHaveCount(0, { timeout: 60000 });
+  await expect
+    .poll(async () => Object.keys(await positions()).length)
+    .toBe(count);
+  const laidOut = await positions();
+  // Dependencies read from left to right: n10 depends on n0, n11 on n0 and n1.
+  expect(laidOut.n0.x).toBeLessThan(laidOut.n10.x);
+  expect(laidOut.n1.x).toBeLessThan(laidOut.n11.x);
+  // The same worker, which never failed.
+  expect(workers).toHaveLength(1);
+  expect(failures).toEqual([]);
+
+  await toolbar.locator('[data-continuum-action="undo"]').click();
+  await expect.poll(positions).toEqual({});
+  await toolbar.locator('[data-continuum-action="redo"]').click();
+  await expect.poll(positions).toEqual(laidOut);
 });

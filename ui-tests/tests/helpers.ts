@@ -108,9 +108,11 @@ export interface INodeCell {
   placement?: string;
 }
 
-/** A notebook (JSON text) whose code cells are workflow nodes, as nbformat 4.5 writes it. */
-export function workflowNotebook(cells: INodeCell[]): string {
-  return JSON.stringify({
+/** A valid notebook (nbformat 4.5) whose code cells are workflow nodes labelled by their ids. */
+export function workflowNotebookContent(
+  cells: INodeCell[]
+): Record<string, unknown> {
+  return {
     nbformat: 4,
     nbformat_minor: 5,
     metadata: {
@@ -136,5 +138,38 @@ export function workflowNotebook(cells: INodeCell[]): string {
       outputs: [],
       execution_count: null
     }))
-  });
+  };
+}
+
+/** `workflowNotebookContent` as the JSON text of a file. */
+export function workflowNotebook(cells: INodeCell[]): string {
+  return JSON.stringify(workflowNotebookContent(cells));
+}
+
+/**
+ * A notebook whose `count` code cells are workflow nodes in layers of `width`: each node
+ * depends on the node at its row and the one above it in the layer before, so the graph is
+ * a layered DAG. The first half of the layers run on edge, the rest on cloud. Cell ids are
+ * `n0`, `n1`, …
+ */
+export function layeredWorkflowNotebook(
+  count: number,
+  width: number
+): Record<string, unknown> {
+  const layers = Math.ceil(count / width);
+  return workflowNotebookContent(
+    Array.from({ length: count }, (_, i) => {
+      const layer = Math.floor(i / width);
+      const row = i % width;
+      const after = layer
+        ? [i - width, ...(row ? [i - width - 1] : [])].map(j => `n${j}`)
+        : [];
+      return {
+        id: `n${i}`,
+        source: `x${i} = ${after.length ? after.map(id => id.replace('n', 'x')).join(' + ') : i}`,
+        placement: layer < layers / 2 ? 'edge' : 'cloud',
+        after
+      };
+    })
+  );
 }

@@ -1,16 +1,89 @@
 import { NotebookModel } from '@jupyterlab/notebook';
 
-import { METADATA_KEY, NotebookWorkflow } from '../../notebook/model';
 import {
-  CanvasStore,
-  CROSS_EDGE_CLASS,
+  METADATA_KEY,
   NOTEBOOK_METADATA_KEY,
-  SUGGESTED_EDGE_CLASS
-} from '../store';
+  NotebookWorkflow
+} from '../../notebook/model';
+import { runLayoutInBackground } from '../backgroundLayout';
+import { runLayout } from '../layout';
+import { CanvasStore, CROSS_EDGE_CLASS, SUGGESTED_EDGE_CLASS } from '../store';
 import { notebookWith } from '../../notebook/__tests__/notebook';
+
+// jsdom has no workers: the background layouts run the same layouts when a test says so.
+jest.mock('../backgroundLayout', () => ({ runLayoutInBackground: jest.fn() }));
+let background: (() => void)[] = [];
+beforeEach(() => {
+  background = [];
+  jest
+    .mocked(runLayoutInBackground)
+    .mockReset()
+    .mockImplementation(
+      (name, args) =>
+        new Promise(resolve =>
+          background.push(() => resolve(runLayout(name, args)))
+        ) as any
+    );
+});
+
+/** Let the layouts sent to the background finish, in order, and wait until the store has them. */
+async function finishBackground(store: CanvasStore): Promise<void> {
+  for (const run of background.splice(0)) {
+    run();
+  }
+  await new Promise<void>(resolve => {
+    const check = () => {
+      if (!store.state.getState().layingOut) {
+        unsubscribe();
+        resolve();
+      }
+    };
+    const unsubscribe = store.state.subscribe(check);
+    check();
+  });
+}
 
 const nextFrame = () =>
   new Promise(resolve => requestAnimationFrame(() => resolve(undefined)));
+
+/** A notebook whose cells c0 → c1 → … form a chain of nodes, written straight into the metadata. */
+function chainNotebook(count: number): NotebookModel {
+  const model = new NotebookModel();
+  model.sharedModel.insertCells(
+    0,
+    Array.from({ length: count }, (_, i) => ({
+      id: `c${i}`,
+      cell_type: 'code',
+      source: `x${i} = ${i}`,
+      metadata: {
+        [METADATA_KEY]: {
+          role: 'node',
+          placement: 'edge',
+          after: i ? [`c${i - 1}`] : []
+        }
+      }
+    }))
+  );
+  return model;
+}
+
+/** What React Flow reports while the user drags nodes, and the drop that ends it. */
+function drag(
+  store: CanvasStore,
+  moved: { id: string; position: { x: number; y: number } }[]
+): void {
+  for (const dragging of [true, false]) {
+    store.onNodesChange(
+      moved.map(({ id, position }) => ({
+        type: 'position',
+        id,
+        position,
+        dragging
+      }))
+    );
+  }
+  store.moveNodes(moved);
+}
 
 describe('CanvasStore', () => {
   let model: NotebookModel;
@@ -139,7 +212,7 @@ describe('CanvasStore', () => {
     workflow.updateNode(cell[2], { placement: 'gpu-farm' });
     workflow.addDependency(cell[0], cell[1]);
     workflow.addDependency(cell[1], cell[2]);
-    store.savePositions([{ id: cell[0], position: { x: 500, y: 500 } }]);
+    workflow.setPositions([{ id: cell[0], position: { x: 500, y: 500 } }]);
     store.sync();
     const saved = model.getMetadata(NOTEBOOK_METADATA_KEY);
 
@@ -205,7 +278,7 @@ describe('CanvasStore', () => {
     // Left to right along the edge.
     expect(b.position.x).toBeGreaterThan(a.position.x);
 
-    store.savePositions([{ id: cell[1], position: { x: 10.4, y: -20 } }]);
+    workflow.setPositions([{ id: cell[1], position: { x: 10.4, y: -20 } }]);
     expect(model.getMetadata(NOTEBOOK_METADATA_KEY)).toEqual({
       last_run: 'r1',
       positions: { [cell[1]]: { x: 10, y: -20 } }
@@ -317,6 +390,64 @@ describe('CanvasStore', () => {
     // Already a node: only selected, not moved.
     expect(state().nodes[0].position).toEqual(before);
     expect(state().selection).toEqual([cell[1], cell[2]]);
+
+    // The drop is one step: undo untags the cell and forgets where it was dropped.
+    store.undo();
+    expect(workflow.node(cell[2])).toBeNull();
+    expect(workflow.positions()).toEqual({});
+    expect(nodeIds()).toEqual([cell[1]]);
+  });
+
+  it('undoes a drag of nodes in one step, back to where they were', () => {
+    workflow.toggleRole([cell[1], cell[2], cell[3]], 'node', 'edge');
+    connect(cell[1], cell[2]);
+    const before = state().nodes.map(node => node.position);
+
+    drag(store, [
+      { id: cell[1], position: { x: 400, y: 300 } },
+      { id: cell[2], position: { x: 700, y: 300 } }
+    ]);
+    expect(state().nodes.map(node => node.position)).toEqual([
+      { x: 400, y: 300 },
+      { x: 700, y: 300 },
+      before[2]
+    ]);
+
+    store.undo();
+    expect(state().nodes.map(node => node.position)).toEqual(before);
+    expect(workflow.positions()).toEqual({});
+    // The step before the drag: the dependency.
+    expect(state().edges).toHaveLength(1);
+    store.undo();
+    expect(state().edges).toEqual([]);
+
+    store.redo();
+    store.redo();
+    expect(state().nodes[1].position).toEqual({ x: 700, y: 300 });
+    expect(state().canRedo).toBe(false);
+  });
+
+  it('undoes an auto-layout in one step and fits the view to it', () => {
+    workflow.toggleRole([cell[1], cell[2], cell[3]], 'node', 'edge');
+    connect(cell[1], cell[2]);
+    connect(cell[2], cell[3]);
+    drag(store, [{ id: cell[3], position: { x: -500, y: 0 } }]);
+    const before = state().nodes.map(node => node.position);
+    store.viewport = { x: 10, y: 20, zoom: 2 };
+    const fits = state().fitRequest;
+
+    store.autoLayout();
+    const x = state().nodes.map(node => node.position.x);
+    expect(x[0]).toBeLessThan(x[1]);
+    expect(x[1]).toBeLessThan(x[2]);
+    expect(Object.keys(workflow.positions())).toHaveLength(3);
+    // The view follows the new layout, forgetting where the user had moved it.
+    expect(state().fitRequest).toBe(fits + 1);
+    expect(store.viewport).toBeNull();
+
+    store.undo();
+    expect(state().nodes.map(node => node.position)).toEqual(before);
+    expect(workflow.positions()).toEqual({ [cell[3]]: { x: -500, y: 0 } });
   });
 
   it('sets the placement of the selection in one step', () => {
@@ -335,30 +466,95 @@ describe('CanvasStore', () => {
     ]);
   });
 
-  it('re-creates only the changed node of a 1,000-node workflow', () => {
-    // A chain c0 → c1 → … → c999, written straight into the cells' metadata.
-    const ids = Array.from({ length: 1000 }, (_, i) => `c${i}`);
-    const big = new NotebookModel();
-    big.sharedModel.insertCells(
-      0,
-      ids.map((id, i) => ({
-        id,
-        cell_type: 'code',
-        source: `x${i} = ${i}`,
-        metadata: {
-          [METADATA_KEY]: {
-            role: 'node',
-            placement: 'edge',
-            after: i ? [ids[i - 1]] : []
-          }
-        }
-      }))
-    );
+  it('lays large workflows out in the background', async () => {
+    const big = chainNotebook(300);
     const bigWorkflow = new NotebookWorkflow(big);
     const bigStore = new CanvasStore({
       workflow: bigWorkflow,
       defaultPlacement: () => 'edge'
     });
+    const bigState = () => bigStore.state.getState();
+    const x = (id: string) =>
+      bigState().nodes.find(node => node.id === id)!.position.x;
+
+    // New nodes show once the worker has placed them, and the view fits them then.
+    expect(runLayoutInBackground).toHaveBeenCalledWith(
+      'placeNewNodes',
+      expect.anything()
+    );
+    expect(bigState()).toMatchObject({ nodes: [], edges: [], layingOut: true });
+    let fits = bigState().fitRequest;
+    await finishBackground(bigStore);
+    expect(bigState().nodes).toHaveLength(300);
+    expect(bigState().edges).toHaveLength(299);
+    expect(x('c0')).toBeLessThan(x('c299'));
+    expect(bigState().fitRequest).toBe(fits + 1);
+
+    // Swimlanes too: the view fits once they are laid out.
+    fits = bigState().fitRequest;
+    bigStore.toggleSwimlanes();
+    expect(bigState().lanes).toEqual([]);
+    expect(bigState().fitRequest).toBe(fits);
+    await finishBackground(bigStore);
+    expect(bigState().lanes.map(band => band.lane)).toEqual(['edge', 'cloud']);
+    expect(bigState().fitRequest).toBe(fits + 1);
+
+    // An auto-layout superseded by a newer one is dropped; the newer one is one step.
+    drag(bigStore, [{ id: 'c0', position: { x: 9000, y: 0 } }]);
+    bigStore.autoLayout();
+    bigWorkflow.removeDependency('c149', 'c150');
+    bigStore.sync();
+    bigStore.autoLayout();
+    expect(bigWorkflow.positions()).toEqual({ c0: { x: 9000, y: 0 } });
+    await finishBackground(bigStore);
+    expect(Object.keys(bigWorkflow.positions())).toHaveLength(300);
+    expect(x('c0')).toBeLessThan(x('c1'));
+    bigStore.undo();
+    expect(bigWorkflow.positions()).toEqual({ c0: { x: 9000, y: 0 } });
+    expect(x('c0')).toBe(9000);
+    expect(bigWorkflow.node('c150')?.after).toEqual([]);
+
+    bigStore.dispose();
+    bigWorkflow.dispose();
+    big.dispose();
+  });
+
+  it('tries a failed background layout again on the next change only', async () => {
+    const failed = new Error('worker lost');
+    jest.mocked(runLayoutInBackground).mockRejectedValueOnce(failed);
+    const logged = jest.spyOn(console, 'error').mockImplementation(() => {});
+    const big = chainNotebook(300);
+    const bigWorkflow = new NotebookWorkflow(big);
+    const bigStore = new CanvasStore({
+      workflow: bigWorkflow,
+      defaultPlacement: () => 'edge'
+    });
+
+    await finishBackground(bigStore);
+    expect(logged).toHaveBeenCalledWith('The canvas layout failed.', failed);
+    expect(bigStore.state.getState().nodes).toEqual([]);
+    expect(runLayoutInBackground).toHaveBeenCalledTimes(1);
+
+    bigStore.sync();
+    await finishBackground(bigStore);
+    expect(bigStore.state.getState().nodes).toHaveLength(300);
+    expect(runLayoutInBackground).toHaveBeenCalledTimes(2);
+
+    logged.mockRestore();
+    bigStore.dispose();
+    bigWorkflow.dispose();
+    big.dispose();
+  });
+
+  it('re-creates only the changed node of a 1,000-node workflow', async () => {
+    const ids = Array.from({ length: 1000 }, (_, i) => `c${i}`);
+    const big = chainNotebook(1000);
+    const bigWorkflow = new NotebookWorkflow(big);
+    const bigStore = new CanvasStore({
+      workflow: bigWorkflow,
+      defaultPlacement: () => 'edge'
+    });
+    await finishBackground(bigStore);
     const before = bigStore.state.getState();
     expect(before.nodes).toHaveLength(1000);
     expect(before.edges).toHaveLength(999);

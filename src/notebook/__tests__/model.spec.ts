@@ -1,6 +1,10 @@
 import { NotebookModel } from '@jupyterlab/notebook';
 
-import { METADATA_KEY, NotebookWorkflow } from '../model';
+import {
+  METADATA_KEY,
+  NOTEBOOK_METADATA_KEY,
+  NotebookWorkflow
+} from '../model';
 import { notebookWith } from './notebook';
 
 function ids(model: NotebookModel): string[] {
@@ -130,6 +134,63 @@ describe('NotebookWorkflow', () => {
       after: [cell[1]]
     });
     expect(workflow.canRedo).toBe(true);
+  });
+
+  it('moves nodes in the notebook metadata, each move one undoable step', () => {
+    model.setMetadata(NOTEBOOK_METADATA_KEY, {
+      last_run: 'r1',
+      positions: { [cell[1]]: { x: 0, y: 0 }, gone: { x: 5, y: 5 } }
+    });
+    workflow.toggleRole([cell[1], cell[2]], 'node', 'edge');
+
+    // A drag of two nodes: rounded, merged, and the position of a cell that is gone dropped.
+    workflow.setPositions([
+      { id: cell[1], position: { x: 10.4, y: -20.6 } },
+      { id: cell[2], position: { x: 300, y: 40 } }
+    ]);
+    expect(model.getMetadata(NOTEBOOK_METADATA_KEY)).toEqual({
+      last_run: 'r1',
+      positions: { [cell[1]]: { x: 10, y: -21 }, [cell[2]]: { x: 300, y: 40 } }
+    });
+    expect(workflow.positions()).toEqual({
+      [cell[1]]: { x: 10, y: -21 },
+      [cell[2]]: { x: 300, y: 40 }
+    });
+    // A drop where the node was is no edit.
+    workflow.setPositions([{ id: cell[1], position: { x: 10, y: -21 } }]);
+    workflow.setPositions([{ id: cell[2], position: { x: 500, y: 40 } }]);
+
+    workflow.undo();
+    expect(workflow.positions()[cell[2]]).toEqual({ x: 300, y: 40 });
+    workflow.undo();
+    // Back to before the drag: the first node where it was, the second without a place.
+    expect(model.getMetadata(NOTEBOOK_METADATA_KEY)).toEqual({
+      last_run: 'r1',
+      positions: { [cell[1]]: { x: 0, y: 0 }, gone: { x: 5, y: 5 } }
+    });
+    // Moves share the history of the other workflow edits.
+    workflow.undo();
+    expect(workflow.node(cell[1])).toBeNull();
+    expect(workflow.canUndo).toBe(false);
+
+    workflow.redo();
+    workflow.redo();
+    expect(workflow.positions()).toEqual({
+      [cell[1]]: { x: 10, y: -21 },
+      [cell[2]]: { x: 300, y: 40 }
+    });
+    expect(workflow.canRedo).toBe(true);
+  });
+
+  it('tags a cell and places it in one step', () => {
+    workflow.transact(() => {
+      workflow.toggleRole([cell[1]], 'node', 'edge');
+      workflow.setPositions([{ id: cell[1], position: { x: 1, y: 2 } }]);
+    });
+    workflow.undo();
+    expect(workflow.node(cell[1])).toBeNull();
+    expect(workflow.positions()).toEqual({});
+    expect(workflow.canUndo).toBe(false);
   });
 
   it('signals changes once per animation frame', async () => {
