@@ -83,6 +83,10 @@ test('cells become workflow nodes that survive save and reload', async ({
     2
   );
   await dialog.getByRole('button', { name: 'Add selected' }).click();
+  // The accepted edges are added once the dialog has closed: wait for the second one.
+  await expect
+    .poll(async () => (await notebookCells(page))[3].continuum?.after?.length)
+    .toBe(1);
 
   let cells = await notebookCells(page);
   const [setup, data, total, report] = cells;
