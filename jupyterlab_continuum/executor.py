@@ -189,18 +189,23 @@ def _evaluate(code: Any, namespace: dict) -> Any:
 def _inject(namespace: dict, imports: dict[str, str], upstream: tuple | list) -> None:
     values = {result["node_id"]: result["values"] for result in upstream}
     for name, provider in imports.items():
-        blob = values.get(provider, {}).get(name)
-        if blob is None:  # the provider did not bind it after all: the user's NameError
+        pickled = values.get(provider, {}).get(name)
+        if pickled is None:  # the provider did not bind it after all: the user's NameError
             continue
+        data, buffers = pickled
         try:
-            namespace[name] = pickle.loads(blob)
+            namespace[name] = pickle.loads(data, buffers=buffers)
         except Exception as exc:
             raise NodeError(
                 f"cannot load {name!r} from node {provider!r} here: {type(exc).__name__}: {exc}"
             ) from None
 
 
-def _export(namespace: dict, names: list[str]) -> dict[str, bytes]:
+def _export(
+    namespace: dict, names: list[str]
+) -> dict[str, tuple[bytes, list[pickle.PickleBuffer]]]:
+    """Each value pickled here (so one that cannot travel fails this node), its large
+    buffers (numpy arrays, bytes) kept out of band: Dask sends them as frames, uncopied."""
     values = {}
     for name in sorted(names):
         if name not in namespace:
@@ -208,7 +213,9 @@ def _export(namespace: dict, names: list[str]) -> dict[str, bytes]:
         value = namespace[name]
         try:
             # cloudpickle: what the node defines (functions, classes) travels by value.
-            values[name] = cloudpickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            buffers: list[pickle.PickleBuffer] = []
+            data = cloudpickle.dumps(value, protocol=5, buffer_callback=buffers.append)
+            values[name] = (data, buffers)
         except Exception as exc:
             raise NodeError(
                 f"cannot send {name!r} ({type(value).__name__}) downstream: it cannot be "
