@@ -232,9 +232,9 @@ class ContinuumService:
                 raise
             return replayed, False
         self._broadcast(stored)
-        self._execute(
-            self._execution(self._run_row(run_id)), {node["id"] for node in spec["nodes"]}
-        )
+        # The rows just stored, rather than read back: that read cost as much as the inserts.
+        run = {**run_row, "nodes": [{"attempt": 0, "worker": None, **row} for row in node_rows]}
+        self._execute(self._execution(run), {node["id"] for node in spec["nodes"]})
         return self.get_run(run_id), True
 
     def cancel(self, run_id: str) -> dict[str, Any]:
