@@ -15,12 +15,14 @@ FRONTEND_SOURCES := $(shell find src style schema -type f 2>/dev/null) \
 	package.json tsconfig.json
 
 .PHONY: help setup lab test lint jest pytest check-auth check-extension ui-test \
-	chromium watch clean
+	chromium watch clean bench bench-deps bench-one bench-list bench-report
 
 help:
 	@echo "make lab    set up and start JupyterLab with the extension"
 	@echo "make test   set up and run every check (lint, jest, pytest, auth, Galata)"
 	@echo "make watch  rebuild the extension on every change (development)"
+	@echo "make bench  run every benchmark on a production build, write bench/RESULTS.md"
+	@echo "make bench-one NAME=engine   run one benchmark (make bench-list: the names)"
 
 $(STAMP):
 	mkdir -p $(STAMP)
@@ -90,9 +92,32 @@ ui-test: $(STAMP)/python $(STAMP)/ui-npm chromium
 	rm -rf ui-tests/artifacts
 	cd ui-tests && npx playwright test
 
+# Benchmarks: not part of `make test`. The labextension is the production build of
+# $(STAMP)/build; the bare React Flow page and the workflow page are built in production mode too.
+BENCH_PAGES := $(wildcard bench/browser/pages/*) bench/browser/build.mjs
+
+$(STAMP)/bench-pages: $(BENCH_PAGES) $(STAMP)/npm | $(STAMP)
+	node bench/browser/build.mjs
+	touch $@
+
+bench-deps: $(STAMP)/python $(STAMP)/ui-npm $(STAMP)/bench-pages chromium
+
+bench: bench-deps
+	python bench/run.py
+
+bench-one: bench-deps
+	@test -n "$(NAME)" || { echo "usage: make bench-one NAME=<name> (make bench-list)"; exit 2; }
+	python bench/run.py $(NAME)
+
+bench-list:
+	@python3 bench/run.py --list
+
+bench-report:
+	python bench/report.py
+
 test: lint jest pytest check-auth check-extension ui-test
 	@echo "All checks passed."
 
 clean:
-	rm -rf $(STAMP) lib jupyterlab_continuum/labextension tsconfig.tsbuildinfo \
+	rm -rf $(STAMP) lib jupyterlab_continuum/labextension tsconfig.tsbuildinfo bench/build \
 		ui-tests/test-results ui-tests/playwright-report ui-tests/artifacts

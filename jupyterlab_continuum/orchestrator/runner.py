@@ -97,6 +97,13 @@ class RunExecution:
         self._order = topological_order(self._deps)
         self._position = {node_id: i for i, node_id in enumerate(self._order)}
         self._open = {n.id for n in self.nodes.values() if n.state not in NODE_TERMINAL}
+        # How many of each node's dependencies have not succeeded, kept by _transition: a node
+        # is ready when it reaches 0 (a count, or a fan-in would check all its inputs each time
+        # one of them finishes: quadratic).
+        self._unmet = {
+            node_id: sum(self.nodes[d].state != "succeeded" for d in deps)
+            for node_id, deps in self._deps.items()
+        }
         self._flow = plan_dataflow(self.spec)
         self._abandoned: set[str] = set()  # keys given up on; their executions are strays
         self._tasks: set[asyncio.Task] = set()
@@ -258,11 +265,7 @@ class RunExecution:
         """Queue the candidates whose task is in and whose upstream nodes all succeeded."""
         for node_id in sorted(candidates, key=self._position.__getitem__):
             node = self.nodes[node_id]
-            if (
-                node.state in ("pending", "retrying")
-                and node.key
-                and all(self.nodes[d].state == "succeeded" for d in node.depends_on)
-            ):
+            if node.state in ("pending", "retrying") and node.key and self._unmet[node_id] == 0:
                 node.attempt += 1
                 self._transition(
                     node,
@@ -455,6 +458,10 @@ class RunExecution:
         ``reset`` clears what the previous attempt left on the node; ``in_attempt`` and
         ``attempt_row`` update the current attempt's row too.
         """
+        if (node.state == "succeeded") != (state == "succeeded"):
+            change = -1 if state == "succeeded" else 1
+            for child in self._children[node.id]:
+                self._unmet[child] += change
         node.state = state
         if state in NODE_TERMINAL:
             self._open.discard(node.id)

@@ -66,6 +66,8 @@ class ContinuumService:
         # Finished without success, their values kept for a retry; least recent first.
         self._retained: OrderedDict[str, RunExecution] = OrderedDict()
         self._subscribers: set[Subscriber] = set()
+        self._unsent: list[dict[str, Any]] = []  # recorded, to commit then send (_flush)
+        self._flush_scheduled = False
         self._start_task: asyncio.Task | None = None
         self._recover()
 
@@ -76,6 +78,7 @@ class ContinuumService:
 
     async def stop(self) -> None:
         """Stop without recording anything: runs in flight are marked on the next start."""
+        self._flush()
         for run in [*self._runs.values(), *self._retained.values()]:
             run.shutdown()
         self._runs.clear()
@@ -103,14 +106,17 @@ class ContinuumService:
 
     def events(self, run_id: str, after_seq: int, limit: int | None = None) -> dict[str, Any]:
         self._run_row(run_id)
+        self._flush()  # only what is committed, and so sent, is read back
         events = self.store.events(run_id, after_seq, limit)
         return {"run_id": run_id, "events": events}
 
     def stored_events(self, run_id: str | None, after_seq: int, limit: int) -> list[dict]:
         """Catch-up for the live stream (all runs when ``run_id`` is None)."""
+        self._flush()
         return self.store.events(run_id, after_seq, limit)
 
     def latest_seq(self) -> int:
+        self._flush()
         return self.store.last_seq()
 
     def check_run(self, run_id: str) -> None:
@@ -146,6 +152,7 @@ class ContinuumService:
         }
 
     def get_run(self, run_id: str) -> dict[str, Any]:
+        self._flush()  # its last_seq: a seq that is stored
         run = self._run_row(run_id)
         attempts: dict[str, list[dict[str, Any]]] = {}
         for attempt in self.store.attempts(run_id):
@@ -226,9 +233,9 @@ class ContinuumService:
                 raise
             return replayed, False
         self._broadcast(stored)
-        self._execute(
-            self._execution(self._run_row(run_id)), {node["id"] for node in spec["nodes"]}
-        )
+        # The rows just stored, rather than read back: that read cost as much as the inserts.
+        run = {**run_row, "nodes": [{"attempt": 0, "worker": None, **row} for row in node_rows]}
+        self._execute(self._execution(run), {node["id"] for node in spec["nodes"]})
         return self.get_run(run_id), True
 
     def cancel(self, run_id: str) -> dict[str, Any]:
@@ -336,11 +343,33 @@ class ContinuumService:
         node: dict[str, Any] | None = None,
         attempt: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        stored = self.store.record(event, run=run, node=node, attempt=attempt)
-        self._broadcast([stored])
+        """Record a change with its event; it is committed and sent with the others of this
+        turn of the event loop (one commit for many events), before anything reads them."""
+        stored = self.store.record(event, run=run, node=node, attempt=attempt, commit=False)
+        self._unsent.append(stored)
+        if not self._flush_scheduled:
+            try:
+                asyncio.get_running_loop().call_soon(self._flush)
+                self._flush_scheduled = True
+            except RuntimeError:  # no loop yet (recovery at start-up)
+                self._flush()
         return stored
 
+    def _flush(self) -> None:
+        """Commit what was recorded since the last flush, then send it, in seq order."""
+        self._flush_scheduled = False
+        if not self._unsent:  # nothing recorded since (every record comes with its event)
+            return
+        self.store.commit()
+        events, self._unsent = self._unsent, []
+        self._send(events)
+
     def _broadcast(self, events: list[dict[str, Any]]) -> None:
+        """Send events stored (and committed) elsewhere, after those recorded before them."""
+        self._flush()
+        self._send(events)
+
+    def _send(self, events: list[dict[str, Any]]) -> None:
         for event in events:
             for subscriber in list(self._subscribers):
                 try:

@@ -15,6 +15,8 @@ import json
 import shutil
 import sqlite3
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +96,8 @@ _JSON_COLUMNS = {"error", "depends_on", "spec"}
 SCHEMA_VERSION = 1
 
 _EVENT_FIELDS = ("seq", "ts", "run_id", "node_id", "kind", "state", "attempt", "placement")
+_EVENT_COLUMNS = (*_EVENT_FIELDS, "worker", "message")  # an event's fields, in _event_shape's order
+_EVENT_SELECT = ", ".join(_EVENT_COLUMNS)
 
 
 class Store:
@@ -143,7 +147,7 @@ class Store:
         self, run: dict[str, Any], nodes: list[dict[str, Any]], events: list[dict[str, Any]]
     ) -> list[dict[str, Any]]:
         """Insert a run, its nodes and first events, all or nothing; the events with seq."""
-        with self._db:
+        with self._transaction():
             self._insert("runs", {**run, "owner": self.owner})
             for node in nodes:
                 self._insert("nodes", node)
@@ -155,23 +159,44 @@ class Store:
         run: dict[str, Any] | None = None,
         node: dict[str, Any] | None = None,
         attempt: dict[str, Any] | None = None,
+        *,
+        commit: bool = True,
     ) -> dict[str, Any]:
-        """Apply one change (run and node columns, an attempt upsert) with its event."""
-        with self._db:
-            run_id = event["run_id"]
-            if run:
-                if run.get("state") == "running":  # the orchestrator running it owns it
-                    run = {**run, "owner": self.owner}
-                self._update("runs", run, id=run_id)
-            if node:
-                self._update("nodes", node, run_id=run_id, node_id=event["node_id"])
-            if attempt:
-                keys = {"run_id": run_id, "node_id": event["node_id"], "attempt": event["attempt"]}
-                self._upsert("attempts", {**keys, **attempt}, keys)
-            return self._append_event(event)
+        """Apply one change (run and node columns, an attempt upsert) with its event.
+
+        ``commit=False`` leaves it in the open transaction, for ``commit()`` to write with
+        the other changes of the moment: one commit for many events (group commit).
+        """
+        if not commit:
+            return self._record(event, run, node, attempt)
+        with self._transaction():
+            return self._record(event, run, node, attempt)
+
+    def commit(self) -> None:
+        """Write the changes recorded with ``commit=False``."""
+        self._db.commit()
+
+    def _record(
+        self,
+        event: dict[str, Any],
+        run: dict[str, Any] | None,
+        node: dict[str, Any] | None,
+        attempt: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        run_id = event["run_id"]
+        if run:
+            if run.get("state") == "running":  # the orchestrator running it owns it
+                run = {**run, "owner": self.owner}
+            self._update("runs", run, id=run_id)
+        if node:
+            self._update("nodes", node, run_id=run_id, node_id=event["node_id"])
+        if attempt:
+            keys = {"run_id": run_id, "node_id": event["node_id"], "attempt": event["attempt"]}
+            self._upsert("attempts", {**keys, **attempt}, keys)
+        return self._append_event(event)
 
     def delete_run(self, run_id: str) -> None:
-        with self._db:
+        with self._transaction():
             self._db.execute("DELETE FROM events WHERE run_id = ?", (run_id,))
             self._db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
         shutil.rmtree(self.outputs_dir / run_id, ignore_errors=True)
@@ -237,11 +262,27 @@ class Store:
     ) -> list[dict[str, Any]]:
         """Events with seq > after_seq, in order, of one run or of all."""
         where, args = ("AND run_id = ?", [run_id]) if run_id else ("", [])
-        rows = self._db.execute(
-            f"SELECT * FROM events WHERE seq > ? {where} ORDER BY seq LIMIT ?",
+        # Plain tuples of the contract's columns, made into events by zip: the stream's
+        # catch-up reads thousands at a time, and sqlite3.Row plus a lookup per field cost
+        # more than the query.
+        cursor = self._db.cursor()
+        cursor.row_factory = None
+        rows = cursor.execute(
+            f"SELECT {_EVENT_SELECT}, output, output_file FROM events "
+            f"WHERE seq > ? {where} ORDER BY seq LIMIT ?",
             [after_seq, *args, -1 if limit is None else limit],
         ).fetchall()
-        return [self._event(row) for row in rows]
+        events = []
+        for row in rows:
+            event = dict(zip(_EVENT_COLUMNS, row, strict=False))
+            output, output_file = row[-2:]
+            if output_file:
+                text = (self.outputs_dir / output_file).read_text(encoding="utf-8")
+                event["output"] = json.loads(text)
+            elif output is not None:
+                event["output"] = json.loads(output)
+            events.append(event)
+        return events
 
     def last_seq(self, run_id: str | None = None) -> int:
         """The latest seq of a run's events, or of all events."""
@@ -263,6 +304,15 @@ class Store:
         return [_row(row) for row in rows]
 
     # Helpers.
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """All or nothing; changes recorded with ``commit=False`` before it are written first,
+        so that a rollback here cannot take them with it."""
+        if self._db.in_transaction:
+            self._db.commit()
+        with self._db:
+            yield
 
     def _node_counts(self, run_ids: list[str]) -> dict[str, dict[str, int]]:
         if not run_ids:

@@ -19,8 +19,26 @@ from .graph import find_cycle
 
 SCHEMA_PATH = Path(__file__).parent.parent / "spec" / "workflow.schema.json"
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-_VALIDATOR = Draft202012Validator(SCHEMA)
 _NODE_DEFAULTS = {"depends_on": [], "retries": 0, "timeout_s": None}
+
+
+def _inline_refs(schema: Any, defs: dict[str, Any]) -> Any:
+    """``schema`` with its local ``#/$defs/...`` references replaced by what they name.
+
+    The same constraints, errors and messages; resolving a reference per node id, placement
+    and dependency took half the validation time of a 1,000-node workflow.
+    """
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if len(schema) == 1 and isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline_refs(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline_refs(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inline_refs(item, defs) for item in schema]
+    return schema
+
+
+_VALIDATOR = Draft202012Validator(_inline_refs(SCHEMA, SCHEMA.get("$defs", {})))
 
 
 def find_problems(
