@@ -429,10 +429,11 @@ test('the canvas suggests inferred dependencies and edits placement from a node 
   await page.screenshot({ path: `${ARTIFACTS}/canvas-swimlanes.png` });
 });
 
-test('a node drag is one step of the workflow undo history', async ({
-  page
-}) => {
-  const name = 'flow-undo.ipynb';
+/** A new notebook of two tagged cells (a = 1, b = a + 1) with its canvas open. */
+async function twoNodeCanvas(
+  page: IJupyterLabPageFixture,
+  name: string
+): Promise<Locator> {
   await page.notebook.createNew(name);
   await page.notebook.setCell(0, 'code', 'a = 1');
   await page.notebook.addCell('code', 'b = a + 1');
@@ -444,6 +445,14 @@ test('a node drag is one step of the workflow undo history', async ({
   await runCommand(page, 'continuum:open-canvas');
   const canvas = page.locator('.jp-Continuum-canvasPanel');
   await expect(canvas.locator('[data-continuum-node-id]')).toHaveCount(2);
+  return canvas;
+}
+
+test('a node drag is one step of the workflow undo history', async ({
+  page
+}) => {
+  const name = 'flow-undo.ipynb';
+  const canvas = await twoNodeCanvas(page, name);
   const state = () => notebookState(page, name);
   const id = (await state()).cells.map(cell => cell.id);
   const node = canvas.locator(`.react-flow__node[data-id="${id[0]}"]`);
@@ -490,17 +499,7 @@ test('the canvas keeps its view when its tab is hidden and shown again', async (
   tmpPath
 }) => {
   const name = 'flow-view.ipynb';
-  await page.notebook.createNew(name);
-  await page.notebook.setCell(0, 'code', 'a = 1');
-  await page.notebook.addCell('code', 'b = a + 1');
-  for (const index of [0, 1]) {
-    await page.notebook.selectCells(index);
-    await runCommand(page, 'continuum:toggle-node');
-  }
-  await page.sidebar.close('left');
-  await runCommand(page, 'continuum:open-canvas');
-  const canvas = page.locator('.jp-Continuum-canvasPanel');
-  await expect(canvas.locator('[data-continuum-node-id]')).toHaveCount(2);
+  const canvas = await twoNodeCanvas(page, name);
   const viewport = canvas.locator('.react-flow__viewport');
   const fitted = await viewport.getAttribute('style');
 
