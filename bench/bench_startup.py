@@ -61,6 +61,22 @@ def big_notebook(cells: int) -> dict:
     }
 
 
+def eager_cause(scripts: list[dict]) -> str:
+    """What the eagerly loaded chunks hold (found by content), with this run's sizes."""
+    kb = {
+        what: sum(s["gzip"] for s in scripts if s.get(what)) / 1024
+        for what in ("axios", "reactFlowCss")
+    }
+    return (
+        f"axios ({kb['axios']:.1f} KB gzip in this run) is in a chunk loaded at startup: "
+        "src/run/client.ts imports it eagerly, where JupyterLab's ServerConnection (fetch) "
+        "costs nothing, or it could load with the first request. And style/index.js "
+        "imports @xyflow/react/dist/style.css, so React Flow's CSS rides in the startup "
+        f"style chunk ({kb['reactFlowCss']:.1f} KB gzip with our CSS) although React Flow "
+        "itself loads with the first canvas. Both are frontend changes (src/, style/)."
+    )
+
+
 async def run() -> Result:
     from browserlib import run_script
 
@@ -126,6 +142,7 @@ async def run() -> Result:
             Target("React Flow not loaded at startup (scripts with it)", "<=", 0, len(react_flow)),
         ],
         extra={"scripts": ours, "react_flow_scripts": react_flow, "disabled_loaded": leaked},
+        cause=eager_cause(ours),
         note="Scripts: "
         + ", ".join(f"{s['url'].rsplit('/', 1)[-1]} {s['gzip'] / 1024:.1f} KB" for s in ours)
         + (

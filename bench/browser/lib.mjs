@@ -86,7 +86,7 @@ export async function stopFrames(page) {
 /** JS heap in use after a full garbage collection (bytes). */
 export async function heapUsed(page) {
   const cdp = await page.context().newCDPSession(page);
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 2; i++) {
     await cdp.send('HeapProfiler.collectGarbage');
   }
   const { usedSize } = await cdp.send('Runtime.getHeapUsage');
@@ -105,6 +105,83 @@ export function percentile(values, q) {
   return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
 }
 
+const started = Date.now();
+
 export function log(message) {
-  process.stderr.write(`${message}\n`);
+  const at = ((Date.now() - started) / 1000).toFixed(0).padStart(4);
+  process.stderr.write(`[${at} s] ${message}\n`);
+}
+
+/**
+ * Run `fn` under the V8 sampling profiler; the functions with the most self time, as
+ * `[share, "name file:line:column"]` (the file is the bundle's chunk: which module it is).
+ */
+export async function profiled(page, fn, top = 25) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  const value = await fn();
+  const { profile } = await cdp.send('Profiler.stop');
+  await cdp.detach();
+  const time = new Map();
+  profile.samples.forEach((id, i) => {
+    time.set(id, (time.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  const self = new Map();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const f = node.callFrame;
+    const file = f.url.split('/').pop().split('?')[0];
+    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber}:${f.columnNumber}`;
+    const t = time.get(node.id) ?? 0;
+    self.set(key, (self.get(key) ?? 0) + t);
+    total += t;
+  }
+  const ranked = [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([key, t]) => [Number((t / total).toFixed(3)), key]);
+  const files = new Map();
+  for (const [key, t] of self) {
+    const file = key.split(' ').pop().split(':')[0] || '(native)';
+    files.set(file, (files.get(file) ?? 0) + t);
+  }
+  const byFile = [...files.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)
+    .map(([file, t]) => [Number((t / total).toFixed(3)), file]);
+  return { value, ranked, byFile };
+}
+
+const METRICS = [
+  'TaskDuration',
+  'ScriptDuration',
+  'RecalcStyleDuration',
+  'LayoutDuration'
+];
+
+/** Main-thread seconds spent in `fn`: all tasks, and scripts, style and layout within. */
+export async function mainThread(page, fn) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const read = async () =>
+    Object.fromEntries(
+      (await cdp.send('Performance.getMetrics')).metrics
+        .filter(m => METRICS.includes(m.name))
+        .map(m => [m.name, m.value])
+    );
+  const before = await read();
+  const value = await fn();
+  const after = await read();
+  await cdp.detach();
+  const spent = Object.fromEntries(
+    METRICS.map(name => [name, after[name] - before[name]])
+  );
+  spent.Other =
+    spent.TaskDuration -
+    spent.ScriptDuration -
+    spent.RecalcStyleDuration -
+    spent.LayoutDuration;
+  return { value, spent };
 }

@@ -70,7 +70,10 @@ async function startup(page, server) {
       url: url.replace(server.base, ''),
       bytes: body.length,
       gzip: gzipSync(body).length,
-      reactFlow: body.includes('https://reactflow.dev')
+      reactFlow: body.includes('https://reactflow.dev'),
+      // What the eager chunks hold, to name the cause when they are too big.
+      axios: body.includes('AxiosHeaders'),
+      reactFlowCss: body.includes('.react-flow__pane')
     };
     scripts.all.push(entry);
     if (url.includes(EXT_STATIC)) {
