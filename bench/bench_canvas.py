@@ -30,6 +30,9 @@ from common import (
 )
 
 REPS = int(os.environ.get("BENCH_CANVAS_REPS", "3"))
+# The browser part's time (run.py gives this benchmark 600 s in all): fewer repetitions on
+# a busy machine rather than no result.
+BUDGET_S = int(os.environ.get("BENCH_CANVAS_BUDGET_S", "500"))
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_CANVAS_SIZES", "1000,5000").split(","))
 STATUS_RATE = 5000  # node events per second
 STATUS_SECONDS = 4
@@ -176,6 +179,7 @@ async def run() -> Result:
                 "nodes": count,
                 "path": path,
                 "graph": g,
+                "budget_share": 0.33,  # of the time left, for all but the last size
                 "heap": count == max(SIZES),
                 "status": count == max(SIZES),
                 "diagnose": DIAGNOSE.get(count, []),
@@ -207,6 +211,7 @@ async def run() -> Result:
                     "base": server.base,
                     "token": server.token,
                     "reps": REPS,
+                    "budget_s": BUDGET_S,
                     "sizes": sizes,
                     "status": {
                         "rate": STATUS_RATE,
@@ -281,12 +286,16 @@ async def run() -> Result:
                 f"not in this build: {status['pending']}. Written against the contract "
                 "(browser/canvas.mjs, underEvents); the lead re-runs it after the merge."
             )
-            for name, target in (
-                ("Drag a node, 5,000 nodes, while 5,000 status events/s arrive", f"p95 ≤ 1.15{X}"),
-                ("Status event → badge, 5,000 nodes, 5,000 events/s", "p95 ≤ 33 ms"),
-                ("Status events lost, 5,000 events/s", "none lost"),
+            for row_id, name, target in (
+                (
+                    "status-drag",
+                    "Drag a node, 5,000 nodes, while 5,000 status events/s arrive",
+                    f"p95 ≤ 1.15{X}; at 100% p95 ≤ 20 ms",
+                ),
+                ("status-latency", "Status event → badge, 5,000 events/s", "p95 ≤ 33 ms"),
+                ("status-lost", "Status events lost, 5,000 events/s", "none lost"),
             ):
-                result.pending(name.split(",")[0].lower().replace(" ", "-"), name, target, reason)
+                result.pending(row_id, name, target, reason)
         elif status:
             for zoom in ("fit", "100"):
                 s, b = status["subject"][zoom], status["baseline"][zoom]

@@ -146,7 +146,9 @@ async def run() -> Result:
         note="Scripts: "
         + ", ".join(f"{s['url'].rsplit('/', 1)[-1]} {s['gzip'] / 1024:.1f} KB" for s in ours)
         + (
-            f". With the extension disabled it still loaded {len(leaked)} script(s)."
+            f". Disabled, JupyterLab still fetches and runs {len(leaked)} of them "
+            f"({sum(s['gzip'] for s in leaked) / 1024:.1f} KB; it only skips activating the "
+            "plugins), so the startup baseline includes loading our code."
             if leaked
             else ""
         ),

@@ -625,6 +625,10 @@ async def run_to_completion(server: JupyterServer, ws, spec: dict) -> tuple[floa
 
 
 def main(coroutine: Callable[[], Awaitable[Result]]) -> None:
-    """Run a benchmark's ``async def main()`` and write its result."""
+    """Run a benchmark's ``async def main()`` and write its result.
+
+    SIGTERM (a time limit) ends it like Ctrl+C, so that its servers stop in their ``finally``.
+    """
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     result = asyncio.run(coroutine())
     result.write()

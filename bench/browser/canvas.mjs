@@ -383,12 +383,31 @@ async function underEvents(page, role, runId, nodeIds) {
   };
 }
 
+/**
+ * The time the script may take (config.budget_s), shared out so that it always finishes:
+ * each size gets a share of what is left, and a gesture is repeated beyond its first pair
+ * only while the rest of the size's scenarios still fit (a busy machine gets fewer samples,
+ * which the results show, rather than none).
+ */
+const budgetEnd = Date.now() + config.budget_s * 1000;
+const SCENARIOS = 4; // drag and pan, at fit-to-view and at 100%
+
 const result = { sizes: [], browser: null };
 const browser = await launch();
 try {
   result.browser = browser.version();
-  for (const size of config.sizes) {
-    log(`canvas: ${size.nodes} nodes`);
+  for (const [index, size] of config.sizes.entries()) {
+    const last = index === config.sizes.length - 1;
+    const sizeEnd =
+      Date.now() + (budgetEnd - Date.now()) * (last ? 1 : size.budget_share);
+    // Reserved for what follows the gestures: status events, then the diagnostics (a
+    // render of the bare page and two drags each).
+    const diagnoseMs =
+      (size.diagnose?.length ?? 0) * (size.nodes > 2000 ? 35 : 25) * 1000;
+    const reserve = (size.status ? 90 : 0) * 1000 + diagnoseMs;
+    log(
+      `canvas: ${size.nodes} nodes (${((sizeEnd - Date.now()) / 1000).toFixed(0)} s)`
+    );
     const pages = {
       subject: await newPage(browser),
       baseline: await newPage(browser)
@@ -435,6 +454,7 @@ try {
       out.heap.baselineAfter = await heapUsed(pages.baseline);
       log('  heap measured');
     }
+    let scenario = 0;
     for (const zoom of ['fit', '100']) {
       for (const role of ['subject', 'baseline']) {
         out.zoom[`${zoom}-${role}`] = await setZoom(pages[role], role, zoom);
@@ -443,7 +463,17 @@ try {
       for (const what of ['node', 'pane']) {
         const key = `${what === 'node' ? 'drag' : 'pan'}-${zoom}`;
         out.frames[key] = { subject: [], baseline: [] };
+        scenario++;
+        let pairMs = 0;
         for (let rep = 0; rep < config.reps; rep++) {
+          const need = pairMs * (1 + SCENARIOS - scenario);
+          if (rep > 0 && Date.now() + need > sizeEnd - reserve) {
+            log(
+              `  ${key}: ${rep} repetition(s), the time left is for the rest`
+            );
+            break;
+          }
+          const pairStart = Date.now();
           const order =
             rep % 2 ? ['subject', 'baseline'] : ['baseline', 'subject'];
           for (const role of order) {
@@ -461,6 +491,7 @@ try {
               `  ${key} ${role} p95 ${percentile(frames, 0.95).toFixed(1)} ms (${frames.length} frames)`
             );
           }
+          pairMs = Date.now() - pairStart;
         }
       }
     }
@@ -507,7 +538,9 @@ try {
         }
       }
     }
-    if (size.diagnose) {
+    if (size.diagnose && Date.now() + diagnoseMs / 2 > sizeEnd) {
+      log('  diagnostics skipped: no time left');
+    } else if (size.diagnose) {
       // The bare page's drag with one option of the canvas changed at a time: where time
       // goes (not compared with the canvas; it tells why). "as the canvas" is the
       // baseline's drag measured above at the same zoom.
