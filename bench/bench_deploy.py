@@ -30,6 +30,7 @@ from common import (
     main,
     node,
     percentile,
+    started,
 )
 
 PAIRS = int(os.environ.get("BENCH_DEPLOY_PAIRS", "15"))  # 30 samples a side
@@ -248,12 +249,8 @@ async def measure_browser(result: Result) -> None:
 async def run() -> Result:
     result = Result("deploy", "2. Deploy latency")
     server = JupyterServer(name="deploy")
-    server.start()
-    try:
-        await server.wait_ready()
+    async with started(server):
         await measure_api(server, result)
-    finally:
-        server.cleanup()
     await measure_browser(result)
     return result
 

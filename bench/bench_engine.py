@@ -30,6 +30,7 @@ from common import (
     main,
     node,
     run_to_completion,
+    started,
 )
 
 PAIRS = int(os.environ.get("BENCH_ENGINE_PAIRS", "5"))
@@ -249,12 +250,8 @@ async def measure(server: JupyterServer, result: Result) -> None:
 async def run() -> Result:
     result = Result("engine", "1. Engine overhead")
     server = JupyterServer(name="engine")
-    server.start()
-    try:
-        await server.wait_ready()
+    async with started(server):
         await measure(server, result)
-    finally:
-        server.cleanup()
     result.notes.append(
         "Embedded cluster with its default pools (1 edge + 1 cloud Nanny worker, "
         "2 threads each); nodes alternate edge/cloud, so every chain hop crosses placements. "

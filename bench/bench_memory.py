@@ -27,6 +27,7 @@ from common import (
     main,
     node,
     rss_bytes,
+    started,
 )
 
 IDLE_PAIRS = int(os.environ.get("BENCH_MEMORY_IDLE_PAIRS", "2"))
@@ -41,13 +42,9 @@ async def idle_sample(extension: bool) -> dict[str, float]:
     server = JupyterServer(
         name="idle-on" if extension else "idle-off", lab=True, extension=extension
     )
-    server.start()
-    try:
-        await server.wait_ready()
+    async with started(server):
         await asyncio.sleep(SETTLE_S)
         memory = rss_bytes(server.pids())
-    finally:
-        server.cleanup()
     return {
         "rss_mb": memory["rss"] / MB,
         "pss_mb": memory["pss"] / MB,
@@ -134,9 +131,7 @@ async def measure_growth(result: Result) -> None:
     from distributed import Client
 
     server = JupyterServer(name="growth")
-    server.start()
-    try:
-        await server.wait_ready()
+    async with started(server):
         process = psutil.Process(server.process.pid)
         health = await server.ok("GET", f"{API}/health")
         client = await Client(
@@ -165,11 +160,11 @@ async def measure_growth(result: Result) -> None:
         for turn in abba(GROWTH_PAIRS):
             await asyncio.sleep(1)
             before = rss()
-            started = asyncio.get_running_loop().time()
+            began = asyncio.get_running_loop().time()
             await (raw_many if turn == "baseline" else runs.many)(RUNS)
             await asyncio.sleep(2)
             after = rss()
-            seconds = asyncio.get_running_loop().time() - started
+            seconds = asyncio.get_running_loop().time() - began
             samples[turn].append(after - before)
             timeline.append({"turn": turn, "before_mb": before, "after_mb": after, "s": seconds})
             log(f"  {turn:8} {RUNS} in {seconds:.0f} s: {before:.0f} → {after:.0f} MB")
@@ -177,8 +172,6 @@ async def measure_growth(result: Result) -> None:
         ws.close()
         runs.reader.cancel()
         await client.close()
-    finally:
-        server.cleanup()
     growth = max(samples["subject"])
     result.row(
         "growth",

@@ -27,6 +27,7 @@ from common import (
     main,
     node,
     run_to_completion,
+    started,
 )
 
 PAIRS = int(os.environ.get("BENCH_TRANSFER_PAIRS", "5"))
@@ -56,9 +57,7 @@ async def run() -> Result:
 
     result = Result("transfer", "7. Data between placements")
     server = JupyterServer(name="transfer")
-    server.start()
-    try:
-        await server.wait_ready()
+    async with started(server):
         meter = CpuMeter(server)
         health = await server.ok("GET", f"{API}/health")
         client = await Client(
@@ -100,8 +99,6 @@ async def run() -> Result:
         fixed = [(await run_to_completion(server, ws, tiny))[0] for _ in range(3)]
         ws.close()
         await client.close()
-    finally:
-        server.cleanup()
     ratio = statistics.median(subj) / statistics.median(base)
     cpu_median = {
         variant: {k: round(statistics.median(s[k] for s in samples), 3) for k in samples[0]}

@@ -30,6 +30,7 @@ from common import (
     alternate,
     log,
     main,
+    started,
 )
 
 SERVER_REPS = int(os.environ.get("BENCH_VALIDATION_REPS", "10"))
@@ -151,10 +152,8 @@ def parse_only(cells: list[dict]) -> None:
 
 async def measure_analyze(result: Result) -> None:
     server = JupyterServer(name="analyze")
-    server.start()
     samples = iter(range(1_000_000))
-    try:
-        await server.wait_ready(engine=False)
+    async with started(server, engine=False):
 
         async def ours() -> float:
             # A notebook the server has never seen (the analysis of a cell is cached by source).
@@ -174,8 +173,6 @@ async def measure_analyze(result: Result) -> None:
         await ours()
         await baseline()
         base, subj = await alternate(SERVER_REPS, baseline, ours)
-    finally:
-        server.cleanup()
     median = sorted(subj)[len(subj) // 2]
     result.row(
         "analyze",

@@ -9,6 +9,7 @@ into ``bench/RESULTS.md``. Nothing here holds a figure: every number comes from 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as _dt
 import json
 import math
@@ -23,7 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -522,6 +523,19 @@ class JupyterServer:
     def cleanup(self) -> None:
         self.stop()
         shutil.rmtree(self.home, ignore_errors=True)
+
+
+@contextlib.asynccontextmanager
+async def started(
+    server: JupyterServer, engine: bool | None = None
+) -> AsyncIterator[JupyterServer]:
+    """The server running and ready inside the block; stopped and removed after, however it ends."""
+    server.start()
+    try:
+        await server.wait_ready(engine)
+        yield server
+    finally:
+        server.cleanup()
 
 
 class CpuMeter:

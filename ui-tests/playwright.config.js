@@ -2,6 +2,7 @@
  * Playwright configuration: Galata's defaults, Debian's Chromium, one worker.
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+const chromium = require('./chromium');
 
 const port = process.env.GALATA_PORT || '8888';
 // A token-protected server with XSRF checks on (jupyter_server_token_config.py).
@@ -18,18 +19,7 @@ module.exports = {
     baseURL: `http://localhost:${port}`,
     video: 'off',
     trace: 'retain-on-failure',
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync'
-      ]
-    }
+    launchOptions: chromium
   },
   webServer: [
     {

@@ -13,6 +13,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const root = join(here, '..', '..');
 export const uiRequire = createRequire(join(root, 'ui-tests', 'package.json'));
 const { chromium } = uiRequire('playwright-core');
+const launchOptions = uiRequire('./chromium.js');
 
 export const config = JSON.parse(readFileSync(process.argv[2], 'utf-8'));
 
@@ -24,19 +25,14 @@ export function pageUrl(name) {
   return pathToFileURL(join(root, 'bench', 'build', name, 'index.html')).href;
 }
 
-/** Chromium as the UI tests run it (Debian's, headless, no GPU), one window size for all. */
+/** Chromium as the UI tests run it (ui-tests/chromium.js), one window size for all. */
 export async function launch(extraArgs = []) {
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    executablePath: launchOptions.executablePath,
     headless: true,
+    // Frames keep coming while the page is measured, and the heap can be collected.
     args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
+      ...launchOptions.args,
       '--disable-background-timer-throttling',
       '--disable-renderer-backgrounding',
       '--disable-backgrounding-occluded-windows',
