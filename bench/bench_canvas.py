@@ -280,23 +280,7 @@ async def run() -> Result:
                 "4 moves at least).",
             )
         status = size.get("status")
-        if status and "pending" in status:
-            reason = (
-                "Needs the deploy feature (continuum:deploy; badges following a live run), "
-                f"not in this build: {status['pending']}. Written against the contract "
-                "(browser/canvas.mjs, underEvents); the lead re-runs it after the merge."
-            )
-            for row_id, name, target in (
-                (
-                    "status-drag",
-                    "Drag a node, 5,000 nodes, while 5,000 status events/s arrive",
-                    f"p95 ≤ 1.15{X}; at 100% p95 ≤ 20 ms",
-                ),
-                ("status-latency", "Status event → badge, 5,000 events/s", "p95 ≤ 33 ms"),
-                ("status-lost", "Status events lost, 5,000 events/s", "none lost"),
-            ):
-                result.pending(row_id, name, target, reason)
-        elif status:
+        if status:
             for zoom in ("fit", "100"):
                 s, b = status["subject"][zoom], status["baseline"][zoom]
                 where = "fit to view" if zoom == "fit" else "100% zoom"

@@ -5,8 +5,7 @@ the event WebSocket. Baseline: a raw Dask client on the same cluster submits a t
 our executor, announces its start with a worker event; submit → that event at the client.
 
 Browser variant (``browser/deploy.mjs``): the Deploy action in JupyterLab → the first
-``data-continuum-status="running"`` badge on the canvas and on the cell. It needs the deploy
-feature (command ``continuum:deploy``); where the build lacks it, the rows say pending.
+``data-continuum-status="running"`` badge on the canvas and on the cell.
 """
 
 from __future__ import annotations
@@ -200,20 +199,8 @@ async def measure_browser(result: Result) -> None:
             return json.loads(answer)
 
         hello = await ask(None)
-        if "pending" in hello or "error" in hello:
-            reason = hello.get("pending") or hello.get("error")
-            for what in ("canvas", "cell"):
-                for label, limit in (("p50", 50), ("p95", 100)):
-                    result.pending(
-                        f"browser-{what}-{label}",
-                        f"Deploy latency (browser): Deploy click → first running badge on the "
-                        f"{what}, {label}",
-                        f"{label} ≤ {limit} ms",
-                        f"Needs the deploy feature: {reason}. Written against the contract "
-                        "(browser/deploy.mjs: continuum:deploy, data-continuum-status); the "
-                        "lead re-runs it after the merge.",
-                    )
-            return
+        if "error" in hello:
+            raise RuntimeError(f"the browser script could not start: {hello['error']}")
         raw = await RawDask.connect(server)
         samples: dict[str, list] = {"baseline": [], "subject": []}
         try:

@@ -242,22 +242,6 @@ class Result:
         self.rows.append(row)
         return row
 
-    def pending(
-        self, row_id: str, name: str, target_text: str, reason: str, section: str | None = None
-    ) -> None:
-        """A row that cannot be measured yet (e.g. a feature not in this branch)."""
-        self.rows.append(
-            {
-                "id": row_id,
-                "name": name,
-                "section": section,
-                "status": "pending",
-                "targets": [{"text": target_text, "met": None}],
-                "met": None,
-                "note": reason,
-            }
-        )
-
     def failed(self, row_id: str, name: str, target_text: str, reason: str) -> None:
         self.rows.append(
             {

@@ -69,8 +69,6 @@ def targets(row: dict[str, Any]) -> str:
 
 
 def met(row: dict[str, Any]) -> str:
-    if row["status"] == "pending":
-        return "pending"
     if row["status"] == "failed":
         return "**failed**"
     if row.get("met") is None:
@@ -150,18 +148,12 @@ def render(documents: list[dict[str, Any]]) -> str:
     missed = [
         (d, r) for d, r in rows if r["status"] in ("measured", "failed") and r.get("met") is False
     ]
-    pending = [(d, r) for d, r in rows if r["status"] == "pending"]
     lines += ["", "## Targets missed in this run", ""]
     if not missed:
         lines.append("None.")
     for document, row in missed:
         cause = row.get("cause") or row.get("note") or "See the benchmark's notes below."
         lines.append(f"- **{section(document, row)}. {row['name']}**: {cause}")
-    lines += ["", "## Pending", ""]
-    if not pending:
-        lines.append("None.")
-    for document, row in pending:
-        lines.append(f"- **{section(document, row)}. {row['name']}**: {row['note']}")
     lines += ["", "## Per benchmark", ""]
     for document in documents:
         lines += [

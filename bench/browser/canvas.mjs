@@ -10,14 +10,14 @@
  * zoom: drag a node, pan the view, recording the time between animation frames while the
  * mouse moves.
  *
- * Status (sizes with `status`): needs the deploy feature (command `continuum:deploy`, badges
- * following a notebook's live run). A synthetic running run of the notebook's nodes exists
- * before the notebook opens, so the canvas follows it; the benchmark extension then publishes
+ * Status (sizes with `status`): badges following a notebook's live run. A synthetic running
+ * run of the notebook's nodes exists before the notebook opens, so the canvas follows it; the benchmark extension then publishes
  * node events at `rate`/s while a node is dragged. Recorded: frame times, each event's time to
  * its badge (MutationObserver), and whether every node's badge ends on its last event.
  */
 import {
   config,
+  defineBadgeWatch,
   heapUsed,
   launch,
   log,
@@ -245,6 +245,7 @@ async function api(path, body) {
 
 /** Record every badge state the page shows, with the wall-clock time it showed it. */
 async function watchBadges(page) {
+  await defineBadgeWatch(page);
   await page.evaluate(() => {
     const seen = [];
     window.__benchBadges = seen;
@@ -258,28 +259,7 @@ async function watchBadges(page) {
         ]);
       }
     };
-    window.__benchObserver = new MutationObserver(mutations => {
-      for (const m of mutations) {
-        if (m.type === 'attributes') {
-          note(m.target);
-        } else {
-          for (const added of m.addedNodes) {
-            if (added.nodeType === 1) {
-              if (added.hasAttribute('data-continuum-status')) {
-                note(added);
-              }
-              added.querySelectorAll?.('[data-continuum-status]').forEach(note);
-            }
-          }
-        }
-      }
-    });
-    window.__benchObserver.observe(document.body, {
-      subtree: true,
-      childList: true,
-      attributes: true,
-      attributeFilter: ['data-continuum-status']
-    });
+    window.__benchObserver = window.__watchBadges(note);
   });
 }
 
@@ -421,9 +401,6 @@ try {
     };
     await openLab(pages.subject, size);
     log('  notebook open');
-    const hasDeploy = await pages.subject.evaluate(() =>
-      window.jupyterapp.commands.hasCommand('continuum:deploy')
-    );
     if (size.heap) {
       out.heap.subjectBefore = await heapUsed(pages.subject);
     }
@@ -438,12 +415,11 @@ try {
       height: Math.round(box.height)
     };
     out.flow = flow;
-    const follow =
-      size.status && hasDeploy
-        ? {
-            url: `${config.base.replace('http', 'ws')}/continuum/api/v1/events?run_id=${config.status.runs.baseline}&token=${config.token}`
-          }
-        : undefined;
+    const follow = size.status
+      ? {
+          url: `${config.base.replace('http', 'ws')}/continuum/api/v1/events?run_id=${config.status.runs.baseline}&token=${config.token}`
+        }
+      : undefined;
     out.heap.baselineBefore = await openBare(
       pages.baseline,
       size,
@@ -496,28 +472,21 @@ try {
       }
     }
     if (size.status) {
-      if (!hasDeploy) {
-        out.status = {
-          pending:
-            'this build has no continuum:deploy command: its canvas does not follow runs'
-        };
-      } else {
-        out.status = { subject: {}, baseline: {} };
-        for (const zoom of ['fit', '100']) {
-          for (const role of ['baseline', 'subject']) {
-            await setZoom(pages[role], role, zoom);
-            out.status[role][zoom] = await underEvents(
-              pages[role],
-              role,
-              config.status.runs[role],
-              size.graph.nodes.map(n => n.id)
-            );
-            const s = out.status[role][zoom];
-            log(
-              `  status ${zoom} ${role}: frames p95 ${percentile(s.frames, 0.95).toFixed(1)} ms, ` +
-                `badge p95 ${percentile(s.latencies, 0.95).toFixed(1)} ms, lost ${s.lost}/${s.checked}`
-            );
-          }
+      out.status = { subject: {}, baseline: {} };
+      for (const zoom of ['fit', '100']) {
+        for (const role of ['baseline', 'subject']) {
+          await setZoom(pages[role], role, zoom);
+          out.status[role][zoom] = await underEvents(
+            pages[role],
+            role,
+            config.status.runs[role],
+            size.graph.nodes.map(n => n.id)
+          );
+          const s = out.status[role][zoom];
+          log(
+            `  status ${zoom} ${role}: frames p95 ${percentile(s.frames, 0.95).toFixed(1)} ms, ` +
+              `badge p95 ${percentile(s.latencies, 0.95).toFixed(1)} ms, lost ${s.lost}/${s.checked}`
+          );
         }
       }
     }

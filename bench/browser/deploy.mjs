@@ -4,14 +4,14 @@
  *
  * Config: {base, token, path, node}. It opens the notebook and its canvas, then answers one
  * line of JSON per line it reads on stdin, so that the Python side can interleave raw Dask
- * samples: "deploy" → {canvas_ms, cell_ms}; "quit" → exits. Its first line says whether the
- * build can deploy: {ready: true} or {pending: reason} (no `continuum:deploy` command).
- * Times are taken in the page: from the click on the Deploy button (the command, when no
- * button shows it) to the mutation that shows the badge.
+ * samples: "deploy" → {canvas_ms, cell_ms}; "quit" → exits. Its first line is {ready: true}
+ * once Deploy is enabled, or {error}.
+ * Times are taken in the page: from the click on the canvas's Deploy button to the mutation
+ * that shows the badge.
  */
 import { createInterface } from 'node:readline';
 
-import { config, launch, log, newPage } from './lib.mjs';
+import { config, defineBadgeWatch, launch, log, newPage } from './lib.mjs';
 
 const say = value => process.stdout.write(`${JSON.stringify(value)}\n`);
 
@@ -26,27 +26,24 @@ try {
   });
   await page.evaluate(() => window.jupyterapp.restored);
   await page.waitForSelector('.jp-NotebookPanel .jp-Cell');
-  const hasDeploy = await page.evaluate(() =>
-    window.jupyterapp.commands.hasCommand('continuum:deploy')
+  await page.evaluate(async () => {
+    await window.jupyterapp.commands.execute('continuum:open-canvas');
+  });
+  await page.waitForSelector(
+    `.jp-Continuum-canvas [data-continuum-node-id="${config.node}"]`
   );
-  if (!hasDeploy) {
-    say({ pending: 'this build has no continuum:deploy command' });
-  } else {
-    await page.evaluate(async () => {
-      await window.jupyterapp.commands.execute('continuum:open-canvas');
-    });
-    await page.waitForSelector(
-      `.jp-Continuum-canvas [data-continuum-node-id="${config.node}"]`
-    );
-    await page.waitForTimeout(1000);
-    say({ ready: true });
-    const lines = createInterface({ input: process.stdin });
-    for await (const line of lines) {
-      if (line.trim() === 'quit') {
-        break;
-      }
-      say(await deployOnce(page));
+  await defineBadgeWatch(page);
+  await page.waitForFunction(
+    path => window.jupyterapp.commands.isEnabled('continuum:deploy', { path }),
+    config.path
+  );
+  say({ ready: true });
+  const lines = createInterface({ input: process.stdin });
+  for await (const line of lines) {
+    if (line.trim() === 'quit') {
+      break;
     }
+    say(await deployOnce(page));
   }
 } catch (error) {
   log(String(error?.stack ?? error));
@@ -83,40 +80,18 @@ async function deployOnce(page) {
           resolve();
         }
       };
-      const observer = new MutationObserver(mutations => {
-        for (const m of mutations) {
-          if (m.type === 'attributes') {
-            check(m.target);
-          } else {
-            for (const added of m.addedNodes) {
-              if (added.nodeType === 1) {
-                if (added.hasAttribute('data-continuum-status')) {
-                  check(added);
-                }
-                added
-                  .querySelectorAll('[data-continuum-status]')
-                  .forEach(check);
-              }
-            }
-          }
-        }
-      });
-      observer.observe(document.body, {
-        subtree: true,
-        childList: true,
-        attributes: true,
-        attributeFilter: ['data-continuum-status']
-      });
+      const observer = window.__watchBadges(check);
     });
-    // The Deploy button of a toolbar (JupyterLab's command buttons carry data-command).
+    // The canvas's Deploy button, pressed as a mouse does: JupyterLab's toolbar buttons act on
+    // mousedown, so a bare click() would not deploy.
     const button = document.querySelector(
-      '.jp-Toolbar [data-command="continuum:deploy"]'
+      '.jp-Continuum-canvasPanel .jp-Continuum-deployButton jp-button'
     );
     const start = performance.now();
-    if (button) {
-      button.click();
-    } else {
-      void app.commands.execute('continuum:deploy', { path });
+    for (const type of ['mousedown', 'mouseup', 'click']) {
+      button.dispatchEvent(
+        new MouseEvent(type, { bubbles: true, cancelable: true, button: 0 })
+      );
     }
     await done;
     // The run ends (the node sleeps briefly) and Deploy is enabled again before the next.
@@ -134,8 +109,7 @@ async function deployOnce(page) {
     }
     return {
       canvas_ms: times.canvas - start,
-      cell_ms: times.cell - start,
-      clicked: !!button
+      cell_ms: times.cell - start
     };
   }, config);
   return result;

@@ -53,6 +53,42 @@ export async function newPage(browser, options = {}) {
   return page;
 }
 
+/**
+ * Define `window.__watchBadges(onBadge)` in the page: it calls `onBadge(element)` for every
+ * status badge (`data-continuum-status`) that appears or changes, and returns its observer.
+ */
+export async function defineBadgeWatch(page) {
+  await page.evaluate(() => {
+    window.__watchBadges = onBadge => {
+      const observer = new MutationObserver(mutations => {
+        for (const m of mutations) {
+          if (m.type === 'attributes') {
+            onBadge(m.target);
+            continue;
+          }
+          for (const added of m.addedNodes) {
+            if (added.nodeType === 1) {
+              if (added.hasAttribute('data-continuum-status')) {
+                onBadge(added);
+              }
+              added
+                .querySelectorAll('[data-continuum-status]')
+                .forEach(onBadge);
+            }
+          }
+        }
+      });
+      observer.observe(document.body, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        attributeFilter: ['data-continuum-status']
+      });
+      return observer;
+    };
+  });
+}
+
 /** Start recording the time between animation frames. */
 export async function startFrames(page) {
   await page.evaluate(() => {
