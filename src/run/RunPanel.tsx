@@ -1,12 +1,14 @@
 import { ReactWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
+import type { Message } from '@lumino/messaging';
 import { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 import { useStore } from 'zustand';
 
 import { badgeText, formatDuration, stateName } from './badge';
 import type { IRunSnapshot, IRunSummary } from './client';
+import { TERMINAL_RUN_STATES } from './follower';
 import type { NotebookRuns } from './notebookRuns';
 import type { NodeState, Output } from './runState';
 
@@ -196,8 +198,9 @@ function RunHistory(props: {
   const [list, setList] = React.useState<IRunSummary[] | null>(null);
   const [error, setError] = React.useState<string | null>(null);
   const [generation, setGeneration] = React.useState(0);
-  // Refetch when the run on display starts, ends or changes.
-  const key = `${run?.runId}:${run?.state}:${generation}`;
+  // Refetch when the run on display changes or ends: not on every state in between.
+  const ended = run !== null && TERMINAL_RUN_STATES.has(run.state);
+  const key = `${run?.runId}:${ended}:${generation}`;
   React.useEffect(() => {
     let cancelled = false;
     runs
@@ -312,7 +315,19 @@ export class RunPanel extends ReactWidget {
     super.dispose();
   }
 
-  protected render(): JSX.Element {
+  protected onAfterShow(msg: Message): void {
+    this.update();
+  }
+
+  protected onAfterHide(msg: Message): void {
+    this.update();
+  }
+
+  /** Nothing while hidden: a closed sidebar follows no run and fetches no history. */
+  protected render(): JSX.Element | null {
+    if (!this.isVisible) {
+      return null;
+    }
     const runs = this._current();
     return (
       <RunPanelBody

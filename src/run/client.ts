@@ -53,7 +53,8 @@ export interface IPlacement {
 }
 
 /**
- * `POST /validate`: the server's verdict on a spec (JSON Schema and graph checks).
+ * The server's verdict on a spec (JSON Schema and graph checks), as `POST /validate` answers
+ * it; a refused `POST /runs` carries the same errors as its details.
  */
 export interface IServerValidation {
   valid: boolean;
@@ -174,10 +175,6 @@ export class OrchestratorClient {
     cells: { id: string; source: string; role: 'node' | 'setup' | null }[]
   ): Promise<IAnalysis> {
     return this._post<IAnalysis>('analyze', { cells });
-  }
-
-  validate(spec: IWorkflowSpec): Promise<IServerValidation> {
-    return this._post<IServerValidation>('validate', spec);
   }
 
   /** Submit a run; the key makes a repeated click (or a retried request) one run. */

@@ -7,7 +7,7 @@ import {
   IRunView,
   RunStateName
 } from './runState';
-import { EventStream, IStreamListener } from './stream';
+import { EventStream, IStreamHold, IStreamListener } from './stream';
 
 /** Run states after which nothing happens unless someone retries. */
 export const TERMINAL_RUN_STATES: ReadonlySet<RunStateName> = new Set([
@@ -69,10 +69,17 @@ export class RunFollower implements IStreamListener, IDisposable {
     return this._subscription !== null;
   }
 
-  /** Fetch the run's history, then follow it live until it ends. */
-  follow(): void {
+  /**
+   * Fetch the run's history, then follow it live until it ends. With a hold that was ready
+   * before the run was created, its history comes from the hold (`EventStream.subscribe`).
+   */
+  follow(hold?: IStreamHold): void {
     if (!this._subscription && !this._isDisposed) {
-      this._subscription = this._stream.subscribe(this);
+      this._subscription = this._stream.subscribe(this, hold);
+      // A hold may have handed over the whole run, folded before the subscription existed.
+      if (TERMINAL_RUN_STATES.has(this._view.state)) {
+        this._unfollow();
+      }
     }
   }
 

@@ -8,10 +8,43 @@ import { NOTEBOOK_METADATA_KEY, NotebookWorkflow } from '../notebook/model';
 import type { IOrchestrator } from '../tokens';
 import { buildSpec, isNode, validateWorkflow } from '../workflow';
 import { CellOutputWriter } from './cellOutputs';
-import type { IRunSnapshot, IRunSummary } from './client';
+import { OrchestratorError } from './client';
+import type { IRunSnapshot, IRunSummary, IServerValidation } from './client';
 import { RunFollower, TERMINAL_RUN_STATES } from './follower';
 import { IProblem, localProblems, serverProblems } from './problems';
 import type { IRunView } from './runState';
+import type { IStreamHold } from './stream';
+
+/** How long a deploy waits for the event stream to open before it submits anyway. */
+const STREAM_WAIT_MS = 2000;
+
+/** Settles when `promise` does, or after `ms`, whichever comes first. */
+async function atMost(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>(
+    resolve => (timer = setTimeout(resolve, ms))
+  );
+  try {
+    await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function isPlacementProblem(issue: { code: string }): boolean {
+  return issue.code === 'unknown-placement';
+}
+
+/** The orchestrator refused the spec; its details are the problems, as `/validate` lists them. */
+function isRefusal(
+  error: unknown
+): error is OrchestratorError & { details: IServerValidation['errors'] } {
+  return (
+    error instanceof OrchestratorError &&
+    (error.status === 422 || error.status === 413) &&
+    error.details.length > 0
+  );
+}
 
 /** What the canvas, the cells and the run panel show of a notebook's runs. */
 export interface IRunsState {
@@ -82,15 +115,26 @@ export class NotebookRuns implements IDisposable {
     const defaultPlacement = this._orchestrator.defaultPlacement;
     const client = this._orchestrator.client;
     this.state.setState({ phase: 'validating', problems: [] });
+    // The stream opens while the workflow is checked; open before the run exists, it brings
+    // every event of the run, so the first badges need no fetch.
+    const hold = this._orchestrator.events.hold();
     try {
-      // The orchestrator's placements (a pool whose worker restarts still counts), so that
-      // an unknown one shows in the same list as every other problem.
-      const placements = (await client.placements()).map(
-        placement => placement.name
-      );
-      this._placements = placements;
       const cells = this.workflow.cells();
-      const local = validateWorkflow(cells, { defaultPlacement, placements });
+      let local = validateWorkflow(cells, {
+        defaultPlacement,
+        placements: this._placements
+      });
+      if (!this._placements || local.some(isPlacementProblem)) {
+        // The orchestrator's placements (a pool whose worker restarts still counts), fetched
+        // once and again when one seems unknown, so it shows among the other problems.
+        this._placements = (await client.placements()).map(
+          placement => placement.name
+        );
+        local = validateWorkflow(cells, {
+          defaultPlacement,
+          placements: this._placements
+        });
+      }
       if (local.length > 0) {
         return this._refuse(localProblems(local, this._trans));
       }
@@ -100,18 +144,32 @@ export class NotebookRuns implements IDisposable {
         cells,
         defaultPlacement
       });
-      const verdict = await client.validate(spec);
-      if (!verdict.valid) {
-        return this._refuse(serverProblems(verdict));
-      }
       this.state.setState({ phase: 'submitting' });
-      const snapshot = await client.submit(spec, UUID.uuid4());
+      await atMost(hold.ready, STREAM_WAIT_MS);
+      const wasReady = hold.isReady;
+      let snapshot: IRunSnapshot;
+      try {
+        // The server checks the spec as it takes it: a refusal lists every problem.
+        snapshot = await client.submit(spec, UUID.uuid4());
+      } catch (error) {
+        if (isRefusal(error)) {
+          return this._refuse(
+            serverProblems({ valid: false, errors: error.details })
+          );
+        }
+        throw error;
+      }
       this._rememberRun(snapshot.id);
-      this._show(snapshot, { live: true, writeOutputs: true });
+      this._show(
+        snapshot,
+        { live: true, writeOutputs: true },
+        wasReady ? hold : undefined
+      );
       return { runId: snapshot.id };
     } catch (error) {
       return { error: (error as Error).message };
     } finally {
+      hold.dispose();
       this.state.setState({ phase: 'idle' });
     }
   }
@@ -216,7 +274,8 @@ export class NotebookRuns implements IDisposable {
 
   private _show(
     snapshot: IRunSnapshot,
-    options: { live: boolean; writeOutputs: boolean }
+    options: { live: boolean; writeOutputs: boolean },
+    hold?: IStreamHold
   ): void {
     const same = this._follower?.runId === snapshot.id;
     if (!same) {
@@ -241,7 +300,7 @@ export class NotebookRuns implements IDisposable {
       detailsNode: same ? this.state.getState().detailsNode : null
     });
     if (options.live) {
-      follower.follow();
+      follower.follow(hold);
     } else {
       void follower.load().catch(error => {
         console.error('Could not load the events of a run.', error);
@@ -285,6 +344,7 @@ export class NotebookRuns implements IDisposable {
    * run there, if any, on the new stream.
    */
   private _onOrchestratorChanged(): void {
+    this._placements = undefined; // another orchestrator's
     if (
       !this._follower ||
       this._follower.stream === this._orchestrator.events

@@ -29,6 +29,69 @@ export interface IStreamListener {
 
 export type StreamStatus = 'closed' | 'connecting' | 'open' | 'reconnecting';
 
+/**
+ * The stream held open from before a run exists (`EventStream.hold`). While the stream stays
+ * unbroken, the hold keeps the events of runs nobody follows yet, so a run created after the
+ * hold was ready can be followed from its first event without fetching its history.
+ */
+export interface IStreamHold extends IDisposable {
+  /** Open, and no event missed since the socket opened for this hold. */
+  readonly isReady: boolean;
+  /** Settles when the socket is open. */
+  readonly ready: Promise<void>;
+}
+
+class StreamHold implements IStreamHold {
+  constructor(private _release: (hold: StreamHold) => void) {
+    this.ready = new Promise(resolve => (this._resolve = resolve));
+  }
+
+  readonly ready: Promise<void>;
+  /** Events of runs that had no follower when they came, by run. */
+  readonly events = new Map<string, IRunEvent[]>();
+
+  get isReady(): boolean {
+    return this._open && !this._broken;
+  }
+
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  opened(): void {
+    this._open = true;
+    this._resolve();
+  }
+
+  /** Events were missed (a hole, a dropped socket): what it kept is no longer the whole. */
+  broken(): void {
+    this._broken = true;
+    this.events.clear();
+  }
+
+  keep(event: IRunEvent): void {
+    let list = this.events.get(event.run_id);
+    if (!list) {
+      list = [];
+      this.events.set(event.run_id, list);
+    }
+    list.push(event);
+  }
+
+  dispose(): void {
+    if (!this._isDisposed) {
+      this._isDisposed = true;
+      this.events.clear();
+      this._release(this);
+    }
+  }
+
+  private _resolve: () => void = () => undefined;
+  private _open = false;
+  private _broken = false;
+  private _isDisposed = false;
+}
+
 export namespace EventStream {
   export interface IOptions {
     /** The stream URL, resuming after `afterSeq`, or from now when null. */
@@ -37,6 +100,11 @@ export namespace EventStream {
     /** First reconnection delay; it doubles up to `maxDelayMs`. */
     delayMs?: number;
     maxDelayMs?: number;
+    /**
+     * How long the socket stays open once nobody follows a run; the next deploy then finds
+     * it open. 0 closes it at once.
+     */
+    lingerMs?: number;
   }
 }
 
@@ -54,6 +122,7 @@ export class EventStream implements IDisposable {
       options.createSocket ?? (url => new WebSocket(url) as IEventSocket);
     this._delayMs = options.delayMs ?? 250;
     this._maxDelayMs = options.maxDelayMs ?? 10000;
+    this._lingerMs = options.lingerMs ?? 30000;
   }
 
   get status(): StreamStatus {
@@ -68,23 +137,48 @@ export class EventStream implements IDisposable {
     return this._isDisposed;
   }
 
-  /** Follow a run; the listener is asked to resync as soon as the socket is open. */
-  subscribe(listener: IStreamListener): IDisposable {
+  /**
+   * Follow a run; the listener is asked to resync as soon as the socket is open. Given a
+   * hold that was ready before the run was created and is still ready, the listener gets
+   * the run's events from the hold instead: nothing to fetch.
+   */
+  subscribe(listener: IStreamListener, hold?: IStreamHold): IDisposable {
+    this._cancelLinger();
     let set = this._listeners.get(listener.runId);
     if (!set) {
       set = new Set();
       this._listeners.set(listener.runId, set);
     }
     set.add(listener);
-    if (this._status === 'open') {
+    if (hold instanceof StreamHold && hold.isReady && this._holds.has(hold)) {
+      const events = hold.events.get(listener.runId);
+      hold.events.delete(listener.runId);
+      if (events) {
+        listener.receive(events);
+      }
+    } else if (this._status === 'open') {
       listener.resync();
-      return this._subscription(listener);
-    }
-    this._unsynced.add(listener);
-    if (!this._socket && this._retryTimer === null) {
-      this._connect(null);
+    } else {
+      this._unsynced.add(listener);
+      this._ensureSocket();
     }
     return this._subscription(listener);
+  }
+
+  /** Keep the socket open (opening it if need be) until the hold is disposed. */
+  hold(): IStreamHold {
+    this._cancelLinger();
+    const hold = new StreamHold(released => {
+      this._holds.delete(released);
+      this._closeIfUnwanted();
+    });
+    this._holds.add(hold);
+    if (this._status === 'open') {
+      hold.opened();
+    } else {
+      this._ensureSocket();
+    }
+    return hold;
   }
 
   private _subscription(listener: IStreamListener): IDisposable {
@@ -101,6 +195,8 @@ export class EventStream implements IDisposable {
     this._isDisposed = true;
     this._listeners.clear();
     this._unsynced.clear();
+    this._breakHolds();
+    this._holds.clear();
     this._close();
     Signal.clearData(this);
   }
@@ -112,9 +208,44 @@ export class EventStream implements IDisposable {
     if (set?.size === 0) {
       this._listeners.delete(listener.runId);
     }
-    if (this._listeners.size === 0) {
-      this._close();
+    this._closeIfUnwanted();
+  }
+
+  private get _wanted(): boolean {
+    return this._listeners.size > 0 || this._holds.size > 0;
+  }
+
+  private _ensureSocket(): void {
+    if (!this._socket && this._retryTimer === null) {
+      this._connect(null);
     }
+  }
+
+  private _closeIfUnwanted(): void {
+    if (this._wanted || this._lingerTimer !== null) {
+      return;
+    }
+    if (this._lingerMs <= 0) {
+      this._close();
+      return;
+    }
+    this._lingerTimer = setTimeout(() => {
+      this._lingerTimer = null;
+      if (!this._wanted) {
+        this._close();
+      }
+    }, this._lingerMs);
+  }
+
+  private _cancelLinger(): void {
+    if (this._lingerTimer !== null) {
+      clearTimeout(this._lingerTimer);
+      this._lingerTimer = null;
+    }
+  }
+
+  private _breakHolds(): void {
+    this._holds.forEach(hold => hold.broken());
   }
 
   private _connect(afterSeq: number | null): void {
@@ -129,6 +260,7 @@ export class EventStream implements IDisposable {
       }
       this._attempts = 0;
       this._setStatus('open');
+      this._holds.forEach(hold => hold.opened());
       if (afterSeq === null) {
         this._resyncAll();
       } else {
@@ -148,7 +280,9 @@ export class EventStream implements IDisposable {
         return;
       }
       this._socket = null;
-      if (this._isDisposed || this._listeners.size === 0) {
+      this._breakHolds();
+      if (this._isDisposed || !this._wanted) {
+        this._cancelLinger();
         this._setStatus('closed');
         return;
       }
@@ -160,7 +294,7 @@ export class EventStream implements IDisposable {
       this._attempts++;
       this._retryTimer = setTimeout(() => {
         this._retryTimer = null;
-        if (!this._isDisposed && this._listeners.size > 0) {
+        if (!this._isDisposed && this._wanted) {
           this._connect(this._seq);
         }
       }, delay);
@@ -192,13 +326,22 @@ export class EventStream implements IDisposable {
         hole ||= event.seq > this._seq + 1;
       }
       this._seq = event.seq;
-      if (!hole && this._listeners.has(event.run_id)) {
+      if (hole) {
+        continue;
+      }
+      if (this._listeners.has(event.run_id)) {
         let list = byRun.get(event.run_id);
         if (!list) {
           list = [];
           byRun.set(event.run_id, list);
         }
         list.push(event);
+      } else {
+        for (const hold of this._holds) {
+          if (hold.isReady) {
+            hold.keep(event);
+          }
+        }
       }
     }
     for (const [runId, list] of byRun) {
@@ -207,6 +350,7 @@ export class EventStream implements IDisposable {
       }
     }
     if (hole) {
+      this._breakHolds();
       this._resyncAll();
     }
   }
@@ -221,6 +365,7 @@ export class EventStream implements IDisposable {
   }
 
   private _close(): void {
+    this._cancelLinger();
     if (this._retryTimer !== null) {
       clearTimeout(this._retryTimer);
       this._retryTimer = null;
@@ -244,6 +389,9 @@ export class EventStream implements IDisposable {
   private _createSocket: (url: string) => IEventSocket;
   private _delayMs: number;
   private _maxDelayMs: number;
+  private _lingerMs: number;
+  private _lingerTimer: ReturnType<typeof setTimeout> | null = null;
+  private _holds = new Set<StreamHold>();
   private _listeners = new Map<string, Set<IStreamListener>>();
   private _unsynced = new Set<IStreamListener>();
   private _socket: IEventSocket | null = null;

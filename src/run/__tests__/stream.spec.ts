@@ -1,6 +1,6 @@
 import { RunFollower } from '../follower';
 import { IRunEvent } from '../runState';
-import { EventStream, IEventSocket } from '../stream';
+import { EventStream, IEventSocket, IStreamHold } from '../stream';
 import { runEvent } from './events';
 
 /**
@@ -81,7 +81,7 @@ async function settle(): Promise<void> {
   }
 }
 
-function setup() {
+function setup(lingerMs = 0) {
   const server = new Orchestrator();
   const stream = new EventStream({
     url: afterSeq => `ws://orchestrator/events?after_seq=${afterSeq ?? ''}`,
@@ -90,10 +90,11 @@ function setup() {
       server.sockets.push(socket);
       return socket;
     },
-    delayMs: 100
+    delayMs: 100,
+    lingerMs
   });
   const views: number[] = [];
-  const follow = (runId: string) => {
+  const follow = (runId: string, hold?: IStreamHold) => {
     const follower = new RunFollower({
       runId,
       nodeIds: ['a', 'b'],
@@ -102,7 +103,7 @@ function setup() {
       onChange: view => views.push(view.lastSeq),
       schedule: callback => callback()
     });
-    follower.follow();
+    follower.follow(hold);
     return follower;
   };
   return { server, stream, follow, views };
@@ -270,6 +271,72 @@ describe('EventStream and RunFollower', () => {
     expect(follower.isLive).toBe(false);
     expect(server.socket.closed).toBe(true);
     expect(stream.status).toBe('closed');
+  });
+
+  it('keeps the socket open a while after the last run ends, for the next deploy', async () => {
+    jest.useFakeTimers();
+    const { server, follow, stream } = setup(1000);
+    follow('r1');
+    server.socket.open();
+    await settle();
+    server.socket.send([
+      server.emit('r1', { kind: 'run', node_id: null, state: 'succeeded' })
+    ]);
+    jest.advanceTimersByTime(999);
+    expect(stream.status).toBe('open');
+    const hold = stream.hold();
+    expect(hold.isReady).toBe(true);
+    hold.dispose();
+    jest.advanceTimersByTime(999);
+    expect(server.sockets).toHaveLength(1);
+    expect(stream.status).toBe('open');
+    jest.advanceTimersByTime(1);
+    expect(server.socket.closed).toBe(true);
+    expect(stream.status).toBe('closed');
+  });
+
+  it('hands a run created after a ready hold its events, with nothing to fetch', async () => {
+    const { server, follow, stream } = setup();
+    const hold = stream.hold();
+    expect(hold.isReady).toBe(false);
+    server.socket.open();
+    await hold.ready;
+    expect(hold.isReady).toBe(true);
+    // The run starts before its submit answers, so before anyone follows it.
+    server.socket.send([
+      server.emit('r1', { state: 'queued' }),
+      server.emit('r2', { state: 'queued' }),
+      server.emit('r1', { state: 'running' })
+    ]);
+    const follower = follow('r1', hold);
+    hold.dispose();
+    const done = server.emit('r1', { state: 'succeeded' });
+    server.socket.send([done]);
+    expect(server.fetches).toEqual([]);
+    expect(appliedSeqs(follower)).toEqual([1, 3, 4]);
+    expect(follower.view.nodes.a.state).toBe('succeeded');
+  });
+
+  it('fetches the history when the hold missed events or was not ready', async () => {
+    const { server, follow, stream } = setup();
+    const early = stream.hold();
+    // Not open yet when the run is created: a late follower may have missed its start.
+    const notReady = follow('r0', early);
+    server.socket.open();
+    await settle();
+    expect(server.fetches).toEqual([{ runId: 'r0', afterSeq: 0 }]);
+    const hold = stream.hold();
+    notReady.dispose();
+    early.dispose();
+    expect(hold.isReady).toBe(true);
+    server.socket.send([server.emit('r1', { state: 'queued' })]);
+    server.emit('r1', { state: 'running' }); // stored, never sent: a hole
+    server.socket.send([server.emit('r1', { state: 'succeeded' })]);
+    expect(hold.isReady).toBe(false);
+    const follower = follow('r1', hold);
+    await settle();
+    expect(server.fetches).toContainEqual({ runId: 'r1', afterSeq: 0 });
+    expect(appliedSeqs(follower)).toEqual([1, 2, 3]);
   });
 
   it('gives each run only its own events', async () => {
