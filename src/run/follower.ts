@@ -75,9 +75,10 @@ export class RunFollower implements IStreamListener, IDisposable {
    */
   follow(hold?: IStreamHold): void {
     if (!this._subscription && !this._isDisposed) {
+      this._following = true;
       this._subscription = this._stream.subscribe(this, hold);
-      // A hold may have handed over the whole run, folded before the subscription existed.
-      if (TERMINAL_RUN_STATES.has(this._view.state)) {
+      // A hold may hand over a whole run, folded before the subscription existed.
+      if (!this._following) {
         this._unfollow();
       }
     }
@@ -185,6 +186,7 @@ export class RunFollower implements IStreamListener, IDisposable {
   }
 
   private _unfollow(): void {
+    this._following = false;
     this._subscription?.dispose();
     this._subscription = null;
   }
@@ -195,6 +197,7 @@ export class RunFollower implements IStreamListener, IDisposable {
   private _onChange: (view: IRunView) => void;
   private _schedule: (callback: () => void) => void;
   private _subscription: IDisposable | null = null;
+  private _following = false;
   private _fetching = false;
   private _again = false;
   private _buffer: IRunEvent[] = [];

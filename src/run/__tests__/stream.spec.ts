@@ -339,6 +339,28 @@ describe('EventStream and RunFollower', () => {
     expect(appliedSeqs(follower)).toEqual([1, 2, 3]);
   });
 
+  it('follows a run again when it is retried after it ended', async () => {
+    const { server, follow } = setup(1000);
+    const follower = follow('r1');
+    server.socket.open();
+    await settle();
+    server.socket.send([
+      server.emit('r1', { state: 'failed' }),
+      server.emit('r1', { kind: 'run', node_id: null, state: 'failed' })
+    ]);
+    expect(follower.isLive).toBe(false);
+    // The retry: the same run goes on, and its view is followed from where it ended.
+    follower.follow();
+    expect(follower.isLive).toBe(true);
+    server.socket.send([
+      server.emit('r1', { kind: 'run', node_id: null, state: 'running' }),
+      server.emit('r1', { state: 'running', attempt: 2 })
+    ]);
+    await settle();
+    expect(follower.view.state).toBe('running');
+    expect(follower.view.nodes.a.state).toBe('running');
+  });
+
   it('gives each run only its own events', async () => {
     const { server, follow } = setup();
     const first = follow('r1');
