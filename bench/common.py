@@ -396,8 +396,15 @@ class JupyterServer:
         """Until the server answers (and, with the extension, its engine runs)."""
         engine = self.extension if engine is None else engine
         deadline = time.monotonic() + timeout
+        port_tries = 3
         while True:
             if self.process is not None and self.process.poll() is not None:
+                if "is not available" in self.log_tail(2) and port_tries > 0:
+                    # Another process bound the port between our check and the server's bind.
+                    port_tries -= 1
+                    self.stop()
+                    self.start()
+                    continue
                 raise RuntimeError(f"{self.name} exited:\n{self.log_tail()}")
             try:
                 code, body = await self.request("GET", "/api/status")
