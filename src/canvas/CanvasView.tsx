@@ -45,6 +45,11 @@ const EDGE_OPTIONS: DefaultEdgeOptions = {
 };
 const PRO_OPTIONS = { hideAttribution: true };
 const FIT_OPTIONS = { padding: 0.2, maxZoom: 1.5 };
+/**
+ * Below this zoom, card text is a few pixels high: the cards keep their label and status and
+ * skip painting the rest, which makes panning and dragging a large overview cheaper.
+ */
+const DETAIL_ZOOM = 0.4;
 
 /**
  * What a Lumino drag event carries; typed here as `@lumino/dragdrop` is not a direct
@@ -114,6 +119,7 @@ function Flow(props: Omit<CanvasView.IProps, 'store' | 'trans'>): JSX.Element {
   const flow = useReactFlow();
   const width = useFlowStore(state => state.width);
   const height = useFlowStore(state => state.height);
+  const overview = useFlowStore(state => state.transform[2] < DETAIL_ZOOM);
   const root = React.useRef<HTMLDivElement>(null);
   // Mounted again (the tab was detached), the view comes back where the user left it.
   const [initialViewport] = React.useState(() => store.viewport);
@@ -240,7 +246,9 @@ function Flow(props: Omit<CanvasView.IProps, 'store' | 'trans'>): JSX.Element {
   return (
     <div
       ref={root}
-      className="jp-Continuum-flow"
+      className={
+        overview ? 'jp-Continuum-flow jp-mod-overview' : 'jp-Continuum-flow'
+      }
       tabIndex={-1}
       onKeyDown={onKeyDown}
       onPointerDownCapture={onPointerDown}

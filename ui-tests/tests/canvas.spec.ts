@@ -596,6 +596,14 @@ test('a 1,000-node workflow renders only the nodes in sight and lays out in a wo
   expect(shown.length).toBeGreaterThan(0);
   expect(shown.length).toBeLessThan(count);
   expect(shown.every(node => node.visible)).toBe(true);
+  // So far out, the cards keep their label and status and skip their smaller text.
+  const flowRoot = canvas.locator('.jp-Continuum-flow');
+  await expect(flowRoot).toHaveClass(/jp-mod-overview/);
+  const card = canvas.locator('[data-continuum-node-id]').first();
+  await expect(card.locator('.jp-Continuum-nodeLabel')).toBeVisible();
+  await expect(card.locator('.jp-Continuum-badge')).toBeVisible();
+  await expect(card.locator('.jp-Continuum-placementChip')).toHaveCount(1);
+  await expect(card.locator('.jp-Continuum-placementChip')).toBeHidden();
 
   // At 100 %, on a node picked from the cell list, only its neighbourhood is rendered.
   await canvas.locator('.jp-Continuum-cellListToggle').click();
@@ -606,6 +614,12 @@ test('a 1,000-node workflow renders only the nodes in sight and lays out in a wo
     /scale\(1\)/
   );
   await expect(canvas.locator('[data-continuum-node-id="n505"]')).toBeVisible();
+  await expect(flowRoot).not.toHaveClass(/jp-mod-overview/);
+  await expect(
+    canvas.locator(
+      '[data-continuum-node-id="n505"] .jp-Continuum-placementChip'
+    )
+  ).toBeVisible();
   shown = await inDom();
   expect(shown.length).toBeLessThan(50);
   expect(shown.every(node => node.visible)).toBe(true);
