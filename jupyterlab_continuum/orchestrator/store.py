@@ -12,11 +12,13 @@ for as long as it lives, so a restarting one fails only the runs of owners that 
 from __future__ import annotations
 
 import json
+import json.encoder
 import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -346,10 +348,11 @@ class Store:
         return counts
 
     def _append_event(self, event: dict[str, Any]) -> StoredEvent:
-        body = json.dumps(_event_body(event))
+        fields = _event_body(event)
+        body = _encode(fields)
         output = output_file = None
         if event.get("output") is not None:
-            output = json.dumps(event["output"])
+            output = _encode(event["output"])
             if len(output) > OUTPUT_INLINE_LIMIT:
                 path = self.outputs_dir / event["run_id"] / f"{uuid.uuid4().hex}.json"
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -358,7 +361,7 @@ class Store:
         seq = self._cursor.execute(
             _INSERT_EVENT,
             (
-                *(event.get(field) for field in _BODY_FIELDS),
+                *fields.values(),
                 None if output_file else output,
                 output_file,
                 body,
@@ -369,36 +372,70 @@ class Store:
     def _read_file(self, name: str) -> str:
         return (self.outputs_dir / name).read_text(encoding="utf-8")
 
+    # The statements' text is cached by their columns: a run's transitions repeat a few shapes,
+    # and building it took as long as executing it.
+
     def _insert(self, table: str, values: dict[str, Any]) -> int:
-        columns = ", ".join(values)
-        marks = ", ".join("?" * len(values))
-        cursor = self._db.execute(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks})",
-            [_sql(k, v) for k, v in values.items()],
-        )
+        cursor = self._db.execute(_insert_sql(table, tuple(values)), _params(values))
         return cursor.lastrowid or 0
 
     def _update(self, table: str, values: dict[str, Any], **keys: Any) -> None:
-        assignments = ", ".join(f"{column} = ?" for column in values)
-        condition = " AND ".join(f"{column} = ?" for column in keys)
         self._db.execute(
-            f"UPDATE {table} SET {assignments} WHERE {condition}",
-            [*(_sql(k, v) for k, v in values.items()), *keys.values()],
+            _update_sql(table, tuple(values), tuple(keys)), [*_params(values), *keys.values()]
         )
 
     def _upsert(self, table: str, values: dict[str, Any], keys: dict[str, Any]) -> None:
-        columns = ", ".join(values)
-        marks = ", ".join("?" * len(values))
-        updates = ", ".join(f"{c} = excluded.{c}" for c in values if c not in keys)
-        self._db.execute(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks}) "
-            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}",
-            [_sql(k, v) for k, v in values.items()],
-        )
+        self._db.execute(_upsert_sql(table, tuple(values), tuple(keys)), _params(values))
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+@lru_cache(maxsize=256)
+def _update_sql(table: str, columns: tuple[str, ...], keys: tuple[str, ...]) -> str:
+    assignments = ", ".join(f"{column} = ?" for column in columns)
+    condition = " AND ".join(f"{column} = ?" for column in keys)
+    return f"UPDATE {table} SET {assignments} WHERE {condition}"
+
+
+@lru_cache(maxsize=256)
+def _upsert_sql(table: str, columns: tuple[str, ...], keys: tuple[str, ...]) -> str:
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
+    return f"{_insert_sql(table, columns)} ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+
+
+def _params(values: dict[str, Any]) -> list[Any]:
+    return [json.dumps(v) if k in _JSON_COLUMNS and v is not None else v for k, v in values.items()]
+
+
+def _encode(value: Any) -> str:
+    """``json.dumps(value)``, the same text, without building an encoder per call (json.dumps
+    makes one each time: as much as the encoding of an event itself)."""
+    return "".join(_ENCODER(value, 0))
+
+
+if json.encoder.c_make_encoder is not None:  # CPython's accelerator
+    # json.dumps's own settings: indent, separators, sort_keys, skipkeys, allow_nan.
+    _ENCODER = json.encoder.c_make_encoder(
+        None,  # no check for cycles: events are plain data
+        json.JSONEncoder().default,  # raises json.dumps's TypeError
+        json.encoder.encode_basestring_ascii,
+        *(None, ": ", ", ", False, False, True),
+    )
+else:
+    _ENCODER = json.JSONEncoder().iterencode
 
 
 def _event_body(event: dict[str, Any]) -> dict[str, Any]:
-    return {field: event.get(field) for field in _BODY_FIELDS}
+    """_BODY_FIELDS, every one present (a literal: a comprehension costs twice as much)."""
+    get = event.get
+    return {
+        "ts": get("ts"), "run_id": get("run_id"), "node_id": get("node_id"),
+        "kind": get("kind"), "state": get("state"), "attempt": get("attempt"),
+        "placement": get("placement"), "worker": get("worker"), "message": get("message"),
+    }  # fmt: skip
 
 
 def _event_text(seq: int, body: str, output: str | None) -> str:
@@ -420,10 +457,6 @@ def _add_event_bodies(db: sqlite3.Connection) -> None:
 
 
 _MIGRATIONS = [_add_event_bodies]  # _MIGRATIONS[v - 1] migrates version v to v + 1
-
-
-def _sql(column: str, value: Any) -> Any:
-    return json.dumps(value) if column in _JSON_COLUMNS and value is not None else value
 
 
 def _row(row: sqlite3.Row) -> dict[str, Any]:
