@@ -9,7 +9,7 @@ import pytest
 from conftest import until
 from jupyterlab_continuum.orchestrator.errors import Conflict
 from jupyterlab_continuum.orchestrator.service import INTERRUPTED, ContinuumService
-from jupyterlab_continuum.orchestrator.store import SCHEMA_VERSION, Store
+from jupyterlab_continuum.orchestrator.store import SCHEMA_VERSION, Store, _encode
 
 
 def workflow(name, *nodes):
@@ -249,3 +249,21 @@ CREATE INDEX IF NOT EXISTS events_run ON events (run_id, seq);
 CREATE INDEX IF NOT EXISTS events_outputs ON events (run_id, node_id, attempt)
     WHERE kind = 'output';
 """
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"message": 'é \u2028 "q" \\ \n \ud800', "ts": 1.25, "attempt": None, "ok": True},
+        {"a": [1, 2.5, float("nan"), float("inf"), {"b": []}]},
+        [],
+        "text",
+    ],
+)
+def test_events_are_encoded_as_json_dumps_encodes_them(value):
+    assert _encode(value) == json.dumps(value)
+
+
+def test_an_event_that_is_not_json_is_refused_as_json_dumps_refuses_it():
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        _encode({"output": object()})
