@@ -9,7 +9,13 @@ import pytest
 from conftest import until
 from jupyterlab_continuum.orchestrator.errors import Conflict
 from jupyterlab_continuum.orchestrator.service import INTERRUPTED, ContinuumService
-from jupyterlab_continuum.orchestrator.store import SCHEMA_VERSION, Store, _encode
+from jupyterlab_continuum.orchestrator.store import (
+    _BODY_FIELDS,
+    SCHEMA_VERSION,
+    Store,
+    _encode,
+    _event_body,
+)
 
 
 def workflow(name, *nodes):
@@ -262,6 +268,10 @@ CREATE INDEX IF NOT EXISTS events_outputs ON events (run_id, node_id, attempt)
 )
 def test_events_are_encoded_as_json_dumps_encodes_them(value):
     assert _encode(value) == json.dumps(value)
+
+
+def test_an_event_body_has_the_columns_it_is_stored_in_in_their_order():
+    assert tuple(_event_body({})) == _BODY_FIELDS
 
 
 def test_an_event_that_is_not_json_is_refused_as_json_dumps_refuses_it():
