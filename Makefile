@@ -43,6 +43,9 @@ $(STAMP)/build: $(FRONTEND_SOURCES) $(STAMP)/npm $(STAMP)/venv
 	touch $@
 
 $(STAMP)/python: pyproject.toml $(STAMP)/build
+	# A previous install leaves install.json in the labextension, which the wheel's shared-data
+	# maps a second time: pip then refuses to reinstall (after any change to pyproject.toml).
+	rm -f jupyterlab_continuum/labextension/install.json
 	HATCH_JUPYTER_BUILDER_SKIP_NPM=1 $(VENV)/bin/python -m pip install -q -e ".[dev,test]"
 	jupyter-builder develop --overwrite .
 	jupyter server extension enable --sys-prefix jupyterlab_continuum

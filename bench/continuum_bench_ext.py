@@ -132,9 +132,9 @@ class EmitHandler(_BenchHandler):
                 node_id = ids[k % len(ids)]
                 state = states[(k // len(ids)) % len(states)]
                 event = synthetic_event(run_id, node_id, state, time.time())
-                stored = self.service._publish(event)
+                seq = self.service._publish(event)
                 if record:
-                    published.append([node_id, state, stored["ts"], stored["seq"]])
+                    published.append([node_id, state, event["ts"], seq])
                 k += 1
             if rate:
                 due = started + (k / rate)

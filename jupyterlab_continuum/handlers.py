@@ -25,6 +25,7 @@ from tornado.websocket import WebSocketClosedError, WebSocketHandler
 from . import __version__
 from .orchestrator.errors import BadRequest, Invalid, PayloadTooLarge, ServiceError
 from .orchestrator.service import ContinuumService
+from .orchestrator.store import StoredEvent
 from .orchestrator.validation import SCHEMA as WORKFLOW_SCHEMA
 
 API_PREFIX = "/continuum/api/v1"
@@ -230,7 +231,8 @@ class EventsHandler(_ContinuumMixin, WebSocketMixin, WebSocketHandler, JupyterHa
     """The live event stream: JSON arrays of events, resumable with ``after_seq``.
 
     It subscribes first, then catches up from the store, then sends what arrived meanwhile,
-    skipping what the catch-up already sent (by seq): nothing missed, nothing twice.
+    skipping what the catch-up already sent (by seq): nothing missed, nothing twice. Events
+    come as the JSON text the store keeps: a message joins them, nothing is encoded here.
     """
 
     CATCH_UP_BATCH = 500
@@ -254,10 +256,10 @@ class EventsHandler(_ContinuumMixin, WebSocketMixin, WebSocketHandler, JupyterHa
 
     def open(self, *args: Any, **kwargs: Any):
         super().open(*args, **kwargs)
-        self._pending: list[dict[str, Any]] = []
+        self._pending: list[StoredEvent] = []
         self._overflow = False
         self._wake = asyncio.Event()
-        self._unsubscribe = self.service.subscribe(self._on_event)
+        self._unsubscribe = self.service.subscribe(self._on_events)
         self._pump_task = asyncio.ensure_future(self._pump())
 
     def on_message(self, message: str | bytes) -> None:
@@ -267,14 +269,16 @@ class EventsHandler(_ContinuumMixin, WebSocketMixin, WebSocketHandler, JupyterHa
         self._unsubscribe()
         self._pump_task.cancel()
 
-    def _on_event(self, event: dict[str, Any]) -> None:
-        if self.run_id is not None and event["run_id"] != self.run_id:
-            return
-        if len(self._pending) >= self.MAX_PENDING:
+    def _on_events(self, events: list[StoredEvent]) -> None:
+        if self.run_id is not None:
+            events = [event for event in events if event[1] == self.run_id]
+            if not events:
+                return
+        if len(self._pending) + len(events) > self.MAX_PENDING:
             self._overflow = True
             self._pending.clear()
         else:
-            self._pending.append(event)
+            self._pending += events
         self._wake.set()
 
     async def _pump(self) -> None:
@@ -288,7 +292,7 @@ class EventsHandler(_ContinuumMixin, WebSocketMixin, WebSocketHandler, JupyterHa
                     self._pending.clear()
                     await self._catch_up()
                     continue
-                batch = [e for e in self._pending if e["seq"] > self.last_seq]
+                batch = [e for e in self._pending if e[0] > self.last_seq]
                 self._pending = []
                 if batch:
                     await self._send(batch)
@@ -303,9 +307,9 @@ class EventsHandler(_ContinuumMixin, WebSocketMixin, WebSocketHandler, JupyterHa
             if len(events) < self.CATCH_UP_BATCH:
                 return
 
-    async def _send(self, events: list[dict[str, Any]]) -> None:
-        self.last_seq = events[-1]["seq"]
-        await self.write_message(json.dumps(events))
+    async def _send(self, events: list[StoredEvent]) -> None:
+        self.last_seq = events[-1][0]
+        await self.write_message("[" + ", ".join(text for _, _, text in events) + "]")
 
 
 @cache

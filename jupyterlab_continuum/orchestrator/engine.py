@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import dask
+from dask.delayed import Delayed, delayed
 from distributed import Client, Future, Nanny, Scheduler, SpecCluster
 
 from ..executor import TOPIC, interrupt_node, run_node
@@ -157,12 +159,20 @@ class DaskEngine:
         ]
 
     def submit(
-        self, key: str, task: dict[str, Any], placement: str, dependencies: Iterable[Future]
-    ) -> Future:
-        """Queue one node. Its dependencies are futures, so values move worker to worker."""
-        return self._running_client().submit(
-            run_node, task, *dependencies, key=key, resources={placement: 1}, retries=0
-        )
+        self, tasks: list[tuple[str, dict[str, Any], str, list[Future | str]]]
+    ) -> list[Future]:
+        """Queue nodes ``(key, task, placement, dependencies)``, in dependency order, in one
+        message to the scheduler: per-node submits cost a serialization and a graph update
+        each, a quarter of the server's time in a 1,000-node run (py-spy). A dependency is a
+        future, or the key of a node before it in ``tasks``; values move worker to worker."""
+        if not tasks:
+            return []
+        nodes: dict[str, Delayed] = {}
+        for key, task, placement, dependencies in tasks:
+            upstream = [nodes[d] if isinstance(d, str) else d for d in dependencies]
+            with dask.annotate(resources={placement: 1}):
+                nodes[key] = delayed(run_node, pure=False)(task, *upstream, dask_key_name=key)
+        return self._running_client().compute(list(nodes.values()), optimize_graph=False)
 
     async def settled(self, future: Future) -> None:
         """Wait until ``future`` finished, failed or was cancelled, without fetching its value.

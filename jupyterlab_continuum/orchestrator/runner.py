@@ -228,7 +228,8 @@ class RunExecution:
     # Internals.
 
     def _submit(self, node_ids: set[str]) -> None:
-        """Submit ``node_ids`` to Dask in one go, in dependency order.
+        """Submit ``node_ids`` to Dask in one go (one message to the scheduler), in dependency
+        order.
 
         A node waits on the futures of its unfinished upstream nodes and of the nodes it takes
         values from. One whose upstream has no task yet (it waits to be retried) is left out:
@@ -236,12 +237,14 @@ class RunExecution:
         """
         setup = self.spec.get("setup", [])
         sources = {node["id"]: node["source"] for node in self.spec["nodes"]}
+        batch: list[tuple[NodeRuntime, dict[str, Any], list[Future | str]]] = []
+        in_batch: set[str] = set()
         for node_id in sorted(node_ids, key=self._position.__getitem__):
             node = self.nodes[node_id]
             flow = self._flow[node_id]
             unfinished = [d for d in node.depends_on if self.nodes[d].state != "succeeded"]
             upstream = [self.nodes[u] for u in dict.fromkeys([*unfinished, *flow.providers])]
-            if any(u.future is None for u in upstream):
+            if any(u.future is None and u.id not in in_batch for u in upstream):
                 continue
             if node.key is not None:
                 self._abandon(node)  # submitted before, by another upstream's retry
@@ -256,10 +259,17 @@ class RunExecution:
                 "imports": flow.imports,
                 "exports": sorted(flow.exports),
             }
-            dependencies = [u.future for u in upstream]
-            node.future = self.engine.submit(node.key, task, node.placement, dependencies)
+            # Upstream nodes of this batch by key, the others by their futures.
+            dependencies = [u.key if u.id in in_batch else u.future for u in upstream]
+            batch.append((node, task, dependencies))
+            in_batch.add(node_id)
             node.exports = frozenset(flow.exports)
-            self._spawn(self._watch(node, node.key, node.future))
+        futures = self.engine.submit(
+            [(node.key, task, node.placement, deps) for node, task, deps in batch]
+        )
+        for (node, _, _), future in zip(batch, futures, strict=True):
+            node.future = future
+            self._spawn(self._watch(node, node.key, future))
 
     def _queue_ready(self, candidates: Iterable[str]) -> None:
         """Queue the candidates whose task is in and whose upstream nodes all succeeded."""

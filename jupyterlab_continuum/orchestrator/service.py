@@ -25,13 +25,18 @@ from .analysis import analyze_cells
 from .engine import DaskEngine, PoolSpec
 from .errors import Conflict, Invalid, NotFound, PayloadTooLarge, Unavailable
 from .runner import RUN_TERMINAL, RunExecution, RunOptions
-from .store import Store
+from .store import Store, StoredEvent
 from .validation import check_spec, find_problems, placement_problems, raise_for
 
-Subscriber = Callable[[dict[str, Any]], None]
+# Called with the events of each commit, in seq order: one call per batch, not per event.
+Subscriber = Callable[[list[StoredEvent]], None]
 
 INTERRUPTED = "interrupted by orchestrator restart"
 _ENGINE_START_WAIT_S = 60  # how long a submit waits for an engine still starting
+# While events keep coming, at most one commit per interval: a commit costs 0.1-0.2 ms (WAL
+# frames for the node, attempt and event pages), and a run's nodes finish one per loop turn.
+# An event after a quiet interval is committed and sent at once.
+_FLUSH_INTERVAL_S = 0.005
 
 
 class ContinuumService:
@@ -66,8 +71,9 @@ class ContinuumService:
         # Finished without success, their values kept for a retry; least recent first.
         self._retained: OrderedDict[str, RunExecution] = OrderedDict()
         self._subscribers: set[Subscriber] = set()
-        self._unsent: list[dict[str, Any]] = []  # recorded, to commit then send (_flush)
-        self._flush_scheduled = False
+        self._unsent: list[StoredEvent] = []  # recorded, to commit then send (_flush)
+        self._flush_handle: asyncio.Handle | None = None
+        self._last_flush = 0.0  # time.monotonic() of the last commit
         self._start_task: asyncio.Task | None = None
         self._recover()
 
@@ -100,7 +106,7 @@ class ContinuumService:
     # Events.
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
-        """Call ``subscriber`` with every event from now on, once stored; returns unsubscribe."""
+        """Call ``subscriber`` with every event from now on, once committed; returns unsubscribe."""
         self._subscribers.add(subscriber)
         return lambda: self._subscribers.discard(subscriber)
 
@@ -110,10 +116,10 @@ class ContinuumService:
         events = self.store.events(run_id, after_seq, limit)
         return {"run_id": run_id, "events": events}
 
-    def stored_events(self, run_id: str | None, after_seq: int, limit: int) -> list[dict]:
+    def stored_events(self, run_id: str | None, after_seq: int, limit: int) -> list[StoredEvent]:
         """Catch-up for the live stream (all runs when ``run_id`` is None)."""
         self._flush()
-        return self.store.events(run_id, after_seq, limit)
+        return self.store.stored_events(run_id, after_seq, limit)
 
     def latest_seq(self) -> int:
         self._flush()
@@ -320,6 +326,9 @@ class ContinuumService:
 
     def _on_settled(self, execution: RunExecution) -> None:
         self._runs.pop(execution.run_id, None)
+        # The run's last event goes out first, not after releasing its futures: a loop callback
+        # each, 8% of the server's time in a 1,000-node run (py-spy).
+        self._flush()
         if execution.state == "succeeded":
             execution.release()
         else:
@@ -342,40 +351,48 @@ class ContinuumService:
         run: dict[str, Any] | None = None,
         node: dict[str, Any] | None = None,
         attempt: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """Record a change with its event; it is committed and sent with the others of this
-        turn of the event loop (one commit for many events), before anything reads them."""
+    ) -> int:
+        """Record a change with its event (its seq is returned); it is committed and sent with
+        the others recorded until the flush (one commit for many events: at the end of this
+        turn of the event loop, or _FLUSH_INTERVAL_S after the last commit), before anything
+        reads them."""
         stored = self.store.record(event, run=run, node=node, attempt=attempt, commit=False)
         self._unsent.append(stored)
-        if not self._flush_scheduled:
+        if self._flush_handle is None:
             try:
-                asyncio.get_running_loop().call_soon(self._flush)
-                self._flush_scheduled = True
+                loop = asyncio.get_running_loop()
             except RuntimeError:  # no loop yet (recovery at start-up)
                 self._flush()
-        return stored
+                return stored[0]
+            wait = self._last_flush + _FLUSH_INTERVAL_S - time.monotonic()
+            self._flush_handle = (
+                loop.call_later(wait, self._flush) if wait > 0 else loop.call_soon(self._flush)
+            )
+        return stored[0]
 
     def _flush(self) -> None:
         """Commit what was recorded since the last flush, then send it, in seq order."""
-        self._flush_scheduled = False
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()  # when called before it is due
+            self._flush_handle = None
         if not self._unsent:  # nothing recorded since (every record comes with its event)
             return
         self.store.commit()
+        self._last_flush = time.monotonic()
         events, self._unsent = self._unsent, []
         self._send(events)
 
-    def _broadcast(self, events: list[dict[str, Any]]) -> None:
+    def _broadcast(self, events: list[StoredEvent]) -> None:
         """Send events stored (and committed) elsewhere, after those recorded before them."""
         self._flush()
         self._send(events)
 
-    def _send(self, events: list[dict[str, Any]]) -> None:
-        for event in events:
-            for subscriber in list(self._subscribers):
-                try:
-                    subscriber(event)
-                except Exception:
-                    self.log.exception("continuum: event subscriber failed")
+    def _send(self, events: list[StoredEvent]) -> None:
+        for subscriber in list(self._subscribers):
+            try:
+                subscriber(events)
+            except Exception:
+                self.log.exception("continuum: event subscriber failed")
 
     def _on_task_event(self, message: dict[str, Any]) -> None:
         execution = self._runs.get(message.get("run_id", ""))

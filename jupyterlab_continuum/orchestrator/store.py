@@ -12,11 +12,13 @@ for as long as it lives, so a restarting one fails only the runs of owners that 
 from __future__ import annotations
 
 import json
+import json.encoder
 import shutil
 import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +86,8 @@ CREATE TABLE IF NOT EXISTS events (
     worker TEXT,
     message TEXT,
     output TEXT,
-    output_file TEXT
+    output_file TEXT,
+    body TEXT
 );
 CREATE INDEX IF NOT EXISTS events_run ON events (run_id, seq);
 CREATE INDEX IF NOT EXISTS events_outputs ON events (run_id, node_id, attempt)
@@ -92,12 +95,22 @@ CREATE INDEX IF NOT EXISTS events_outputs ON events (run_id, node_id, attempt)
 """
 
 _JSON_COLUMNS = {"error", "depends_on", "spec"}
-# Bumped with every change to _SCHEMA; a file of another version is refused, never rewritten.
-SCHEMA_VERSION = 1
+# Bumped with every change to _SCHEMA. A file of an older version is migrated (_MIGRATIONS),
+# one of another version refused, never rewritten.
+SCHEMA_VERSION = 2
 
-_EVENT_FIELDS = ("seq", "ts", "run_id", "node_id", "kind", "state", "attempt", "placement")
-_EVENT_COLUMNS = (*_EVENT_FIELDS, "worker", "message")  # an event's fields, in _event_shape's order
-_EVENT_SELECT = ", ".join(_EVENT_COLUMNS)
+# An event's fields but seq and output, in the order they are sent (after seq).
+_BODY_FIELDS = (
+    "ts", "run_id", "node_id", "kind", "state", "attempt", "placement", "worker", "message",
+)  # fmt: skip
+_INSERT_EVENT = (
+    f"INSERT INTO events ({', '.join(_BODY_FIELDS)}, output, output_file, body) "
+    f"VALUES ({', '.join('?' * (len(_BODY_FIELDS) + 3))})"
+)
+
+# A stored event as it is sent: (seq, run_id, the event as JSON text). Each event is encoded
+# once, when it is recorded; the stream joins these texts instead of encoding dicts per client.
+StoredEvent = tuple[int, str, str]
 
 
 class Store:
@@ -108,6 +121,7 @@ class Store:
         # Used from the server's event loop thread only; the check is for the test harness.
         self._db = sqlite3.connect(self.db_path, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
+        self._cursor = self._db.cursor()  # one for the event inserts, not one each
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints, fast commits
         self._db.execute("PRAGMA foreign_keys = ON")
@@ -119,7 +133,8 @@ class Store:
         self._owner_lock = _hold(self._owners_dir / self.owner)
 
     def _create_or_check_schema(self) -> None:
-        """Create the tables on a new file; refuse (never rewrite) a file of another schema."""
+        """Create the tables on a new file, migrate an older one (all or nothing); refuse
+        (never rewrite) a file of another schema."""
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         has_tables = self._db.execute(
             "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'runs'"
@@ -127,6 +142,12 @@ class Store:
         if version == SCHEMA_VERSION or (version == 0 and not has_tables):
             with self._db:
                 self._db.executescript(_SCHEMA)
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            return
+        if 1 <= version < SCHEMA_VERSION:
+            with self._db:
+                for migrate in _MIGRATIONS[version - 1 :]:
+                    migrate(self._db)
                 self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             return
         self._db.close()
@@ -145,7 +166,7 @@ class Store:
 
     def create_run(
         self, run: dict[str, Any], nodes: list[dict[str, Any]], events: list[dict[str, Any]]
-    ) -> list[dict[str, Any]]:
+    ) -> list[StoredEvent]:
         """Insert a run, its nodes and first events, all or nothing; the events with seq."""
         with self._transaction():
             self._insert("runs", {**run, "owner": self.owner})
@@ -161,7 +182,7 @@ class Store:
         attempt: dict[str, Any] | None = None,
         *,
         commit: bool = True,
-    ) -> dict[str, Any]:
+    ) -> StoredEvent:
         """Apply one change (run and node columns, an attempt upsert) with its event.
 
         ``commit=False`` leaves it in the open transaction, for ``commit()`` to write with
@@ -182,7 +203,7 @@ class Store:
         run: dict[str, Any] | None,
         node: dict[str, Any] | None,
         attempt: dict[str, Any] | None,
-    ) -> dict[str, Any]:
+    ) -> StoredEvent:
         run_id = event["run_id"]
         if run:
             if run.get("state") == "running":  # the orchestrator running it owns it
@@ -261,28 +282,26 @@ class Store:
         self, run_id: str | None, after_seq: int, limit: int | None = None
     ) -> list[dict[str, Any]]:
         """Events with seq > after_seq, in order, of one run or of all."""
+        return [json.loads(text) for _, _, text in self.stored_events(run_id, after_seq, limit)]
+
+    def stored_events(
+        self, run_id: str | None, after_seq: int, limit: int | None = None
+    ) -> list[StoredEvent]:
+        """``events`` as they are sent: their JSON text as stored, not parsed."""
         where, args = ("AND run_id = ?", [run_id]) if run_id else ("", [])
-        # Plain tuples of the contract's columns, made into events by zip: the stream's
-        # catch-up reads thousands at a time, and sqlite3.Row plus a lookup per field cost
-        # more than the query.
+        # Plain tuples: the stream's catch-up reads thousands at a time, and sqlite3.Row
+        # costs more than the query.
         cursor = self._db.cursor()
         cursor.row_factory = None
         rows = cursor.execute(
-            f"SELECT {_EVENT_SELECT}, output, output_file FROM events "
+            f"SELECT seq, run_id, body, output, output_file FROM events "
             f"WHERE seq > ? {where} ORDER BY seq LIMIT ?",
             [after_seq, *args, -1 if limit is None else limit],
         ).fetchall()
-        events = []
-        for row in rows:
-            event = dict(zip(_EVENT_COLUMNS, row, strict=False))
-            output, output_file = row[-2:]
-            if output_file:
-                text = (self.outputs_dir / output_file).read_text(encoding="utf-8")
-                event["output"] = json.loads(text)
-            elif output is not None:
-                event["output"] = json.loads(output)
-            events.append(event)
-        return events
+        return [
+            (seq, run, _event_text(seq, body, self._read_file(file) if file else output))
+            for seq, run, body, output, file in rows
+        ]
 
     def last_seq(self, run_id: str | None = None) -> int:
         """The latest seq of a run's events, or of all events."""
@@ -291,11 +310,11 @@ class Store:
 
     def outputs(self, run_id: str, node_id: str, attempt: int) -> list[dict[str, Any]]:
         rows = self._db.execute(
-            "SELECT * FROM events WHERE run_id = ? AND node_id = ? AND attempt = ? "
-            "AND kind = 'output' ORDER BY seq",
+            "SELECT output, output_file FROM events WHERE run_id = ? AND node_id = ? "
+            "AND attempt = ? AND kind = 'output' ORDER BY seq",
             (run_id, node_id, attempt),
         ).fetchall()
-        return [self._event(row)["output"] for row in rows]
+        return [json.loads(self._read_file(file) if file else text) for text, file in rows]
 
     def attempts(self, run_id: str) -> list[dict[str, Any]]:
         rows = self._db.execute(
@@ -328,69 +347,116 @@ class Store:
             counts.setdefault(row["run_id"], {})[row["state"]] = row["n"]
         return counts
 
-    def _append_event(self, event: dict[str, Any]) -> dict[str, Any]:
-        row = {k: v for k, v in event.items() if k != "output"}
-        if "output" in event:
-            text = json.dumps(event["output"])
-            if len(text) > OUTPUT_INLINE_LIMIT:
+    def _append_event(self, event: dict[str, Any]) -> StoredEvent:
+        fields = _event_body(event)
+        body = _encode(fields)
+        output = output_file = None
+        if event.get("output") is not None:
+            output = _encode(event["output"])
+            if len(output) > OUTPUT_INLINE_LIMIT:
                 path = self.outputs_dir / event["run_id"] / f"{uuid.uuid4().hex}.json"
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8")
-                row["output_file"] = str(path.relative_to(self.outputs_dir))
-            else:
-                row["output"] = text
-        seq = self._insert("events", row)
-        return {**_event_shape(event), "seq": seq}
+                path.write_text(output, encoding="utf-8")
+                output_file = str(path.relative_to(self.outputs_dir))
+        seq = self._cursor.execute(
+            _INSERT_EVENT,
+            (
+                *fields.values(),
+                None if output_file else output,
+                output_file,
+                body,
+            ),
+        ).lastrowid
+        return seq, event["run_id"], _event_text(seq, body, output)
 
-    def _event(self, row: sqlite3.Row) -> dict[str, Any]:
-        event = _event_shape(dict(row))
-        if row["output_file"]:
-            text = (self.outputs_dir / row["output_file"]).read_text(encoding="utf-8")
-            event["output"] = json.loads(text)
-        elif row["output"] is not None:
-            event["output"] = json.loads(row["output"])
-        return event
+    def _read_file(self, name: str) -> str:
+        return (self.outputs_dir / name).read_text(encoding="utf-8")
+
+    # The statements' text is cached by their columns: a run's transitions repeat a few shapes,
+    # and building it took as long as executing it.
 
     def _insert(self, table: str, values: dict[str, Any]) -> int:
-        columns = ", ".join(values)
-        marks = ", ".join("?" * len(values))
-        cursor = self._db.execute(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks})",
-            [_sql(k, v) for k, v in values.items()],
-        )
+        cursor = self._db.execute(_insert_sql(table, tuple(values)), _params(values))
         return cursor.lastrowid or 0
 
     def _update(self, table: str, values: dict[str, Any], **keys: Any) -> None:
-        assignments = ", ".join(f"{column} = ?" for column in values)
-        condition = " AND ".join(f"{column} = ?" for column in keys)
         self._db.execute(
-            f"UPDATE {table} SET {assignments} WHERE {condition}",
-            [*(_sql(k, v) for k, v in values.items()), *keys.values()],
+            _update_sql(table, tuple(values), tuple(keys)), [*_params(values), *keys.values()]
         )
 
     def _upsert(self, table: str, values: dict[str, Any], keys: dict[str, Any]) -> None:
-        columns = ", ".join(values)
-        marks = ", ".join("?" * len(values))
-        updates = ", ".join(f"{c} = excluded.{c}" for c in values if c not in keys)
-        self._db.execute(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks}) "
-            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}",
-            [_sql(k, v) for k, v in values.items()],
-        )
+        self._db.execute(_upsert_sql(table, tuple(values), tuple(keys)), _params(values))
 
 
-def _event_shape(values: dict[str, Any]) -> dict[str, Any]:
-    """The event contract (DESIGN §3.4): every field present, ``output`` only when there is one."""
-    event = {field: values.get(field) for field in _EVENT_FIELDS}
-    event["worker"] = values.get("worker")
-    event["message"] = values.get("message")
-    if values.get("output") is not None:
-        event["output"] = values["output"]
-    return event
+@lru_cache(maxsize=256)
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
-def _sql(column: str, value: Any) -> Any:
-    return json.dumps(value) if column in _JSON_COLUMNS and value is not None else value
+@lru_cache(maxsize=256)
+def _update_sql(table: str, columns: tuple[str, ...], keys: tuple[str, ...]) -> str:
+    assignments = ", ".join(f"{column} = ?" for column in columns)
+    condition = " AND ".join(f"{column} = ?" for column in keys)
+    return f"UPDATE {table} SET {assignments} WHERE {condition}"
+
+
+@lru_cache(maxsize=256)
+def _upsert_sql(table: str, columns: tuple[str, ...], keys: tuple[str, ...]) -> str:
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keys)
+    return f"{_insert_sql(table, columns)} ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+
+
+def _params(values: dict[str, Any]) -> list[Any]:
+    return [json.dumps(v) if k in _JSON_COLUMNS and v is not None else v for k, v in values.items()]
+
+
+def _encode(value: Any) -> str:
+    """``json.dumps(value)``, the same text, without building an encoder per call (json.dumps
+    makes one each time: as much as the encoding of an event itself)."""
+    return "".join(_ENCODER(value, 0))
+
+
+if json.encoder.c_make_encoder is not None:  # CPython's accelerator
+    # json.dumps's own settings: indent, separators, sort_keys, skipkeys, allow_nan.
+    _ENCODER = json.encoder.c_make_encoder(
+        None,  # no check for cycles: events are plain data
+        json.JSONEncoder().default,  # raises json.dumps's TypeError
+        json.encoder.encode_basestring_ascii,
+        *(None, ": ", ", ", False, False, True),
+    )
+else:
+    _ENCODER = json.JSONEncoder().iterencode
+
+
+def _event_body(event: dict[str, Any]) -> dict[str, Any]:
+    """_BODY_FIELDS, every one present (a literal: a comprehension costs twice as much)."""
+    get = event.get
+    return {
+        "ts": get("ts"), "run_id": get("run_id"), "node_id": get("node_id"),
+        "kind": get("kind"), "state": get("state"), "attempt": get("attempt"),
+        "placement": get("placement"), "worker": get("worker"), "message": get("message"),
+    }  # fmt: skip
+
+
+def _event_text(seq: int, body: str, output: str | None) -> str:
+    """The event contract (DESIGN §3.4) as JSON: seq, the body's fields, ``output`` only when
+    there is one."""
+    if output is None:
+        return f'{{"seq": {seq}, {body[1:]}'
+    return f'{{"seq": {seq}, {body[1:-1]}, "output": {output}}}'
+
+
+def _add_event_bodies(db: sqlite3.Connection) -> None:
+    """Version 1 to 2: each event's body, encoded as new events are."""
+    db.execute("ALTER TABLE events ADD COLUMN body TEXT")
+    rows = db.execute(f"SELECT seq, {', '.join(_BODY_FIELDS)} FROM events").fetchall()
+    db.executemany(
+        "UPDATE events SET body = ? WHERE seq = ?",
+        ((json.dumps(_event_body(dict(row))), row["seq"]) for row in rows),
+    )
+
+
+_MIGRATIONS = [_add_event_bodies]  # _MIGRATIONS[v - 1] migrates version v to v + 1
 
 
 def _row(row: sqlite3.Row) -> dict[str, Any]:

@@ -7,11 +7,11 @@ filled in. Placements are checked apart: they need the engine.
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 
 from .errors import Invalid, PayloadTooLarge
@@ -38,7 +38,12 @@ def _inline_refs(schema: Any, defs: dict[str, Any]) -> Any:
     return schema
 
 
-_VALIDATOR = Draft202012Validator(_inline_refs(SCHEMA, SCHEMA.get("$defs", {})))
+_INLINED = _inline_refs(SCHEMA, SCHEMA.get("$defs", {}))
+_VALIDATOR = Draft202012Validator(_INLINED)
+# The same draft, compiled (Rust): it accepts a 1,000-node spec in under a millisecond, where
+# jsonschema takes 100-250 ms before the run can start. What it does not accept, jsonschema
+# decides and words (see _accepted).
+_FAST_VALIDATOR = jsonschema_rs.Draft202012Validator(_INLINED)
 
 
 def find_problems(
@@ -125,18 +130,30 @@ def raise_for(problems: list[dict[str, Any]]) -> None:
 
 
 def normalize(spec: dict[str, Any]) -> dict[str, Any]:
-    """A valid spec with the schema's defaults made explicit."""
-    spec = copy.deepcopy(spec)
+    """A valid spec (a copy) with the schema's defaults made explicit."""
+    spec = json.loads(json.dumps(spec))  # JSON data: a third of copy.deepcopy's time
     spec.setdefault("setup", [])
     for node in spec["nodes"]:
         for key, default in _NODE_DEFAULTS.items():
-            node.setdefault(key, copy.copy(default))
+            node.setdefault(key, list(default) if isinstance(default, list) else default)
         node.setdefault("label", node["id"])
     return spec
 
 
 def _schema_errors(spec: Any) -> list:
+    if _accepted(spec):
+        return []
     return sorted(_VALIDATOR.iter_errors(spec), key=lambda e: list(map(str, e.absolute_path)))
+
+
+def _accepted(spec: Any) -> bool:
+    """Whether the fast validator accepts ``spec``, parsed JSON. It is stricter than jsonschema
+    in places (``$`` before a final newline, NaN) and raises on what Rust strings refuse (lone
+    surrogates): there jsonschema's word is the one that counts, as before."""
+    try:
+        return _FAST_VALIDATOR.is_valid(spec)
+    except Exception:
+        return False
 
 
 def _schema_problem(spec: Any, error) -> dict[str, Any]:

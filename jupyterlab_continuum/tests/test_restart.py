@@ -1,5 +1,6 @@
 """An orchestrator restart: history intact, interrupted runs marked so and retryable."""
 
+import json
 import sqlite3
 
 import psutil
@@ -8,7 +9,13 @@ import pytest
 from conftest import until
 from jupyterlab_continuum.orchestrator.errors import Conflict
 from jupyterlab_continuum.orchestrator.service import INTERRUPTED, ContinuumService
-from jupyterlab_continuum.orchestrator.store import Store
+from jupyterlab_continuum.orchestrator.store import (
+    _BODY_FIELDS,
+    SCHEMA_VERSION,
+    Store,
+    _encode,
+    _event_body,
+)
 
 
 def workflow(name, *nodes):
@@ -108,19 +115,21 @@ def test_store_keeps_seq_increasing_and_large_outputs_in_files(tmp_path):
         "run_id": "r1", "node_id": None, "ts": 1.0, "kind": "run", "state": "pending",
         "attempt": None, "placement": None, "worker": None, "message": None,
     }  # fmt: skip
-    (first,) = store.create_run(run, [], [event])
+    ((first, _, _),) = store.create_run(run, [], [event])
     big = {"output_type": "stream", "name": "stdout", "text": "x" * 200_000}
-    second = store.record({**event, "kind": "output", "output": big})
-    assert second["seq"] > first["seq"]
+    second, run_id, text = store.record({**event, "kind": "output", "output": big})
+    assert second > first and run_id == "r1"
     assert list((store.outputs_dir / "r1").iterdir())  # the large output went to a file
-    assert store.events("r1", first["seq"]) == [second]
+    # Read back as it was sent: the same text, the contract's event.
+    assert store.stored_events("r1", first) == [(second, "r1", text)]
+    assert store.events("r1", first) == [{"seq": second, **event, "kind": "output", "output": big}]
     assert store._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
     store.delete_run("r1")
     assert store.get_run("r1") is None and store.events(None, 0) == []
     assert not (store.outputs_dir / "r1").exists()
     store.create_run({**run, "id": "r2"}, [], [{**event, "run_id": "r2"}])
-    assert store.events(None, 0)[0]["seq"] > second["seq"]  # seq never reused
+    assert store.events(None, 0)[0]["seq"] > second  # seq never reused
     store.close()
 
 
@@ -138,3 +147,133 @@ def test_a_history_of_another_schema_is_refused_and_left_intact(tmp_path):
     db = sqlite3.connect(path)
     assert db.execute("SELECT id FROM runs").fetchall() == [("r-old",)]
     db.close()
+
+
+def test_a_history_of_schema_1_is_migrated_with_its_events_intact(tmp_path):
+    path = tmp_path / "v1.db"
+    event = {
+        "run_id": "r1", "node_id": "a", "ts": 1.5, "kind": "node", "state": "queued",
+        "attempt": 1, "placement": "edge", "worker": None, "message": "queued on édge",
+    }  # fmt: skip
+    output = {"output_type": "stream", "name": "stdout", "text": "hi\n"}
+    db = sqlite3.connect(path)
+    db.executescript(V1_SCHEMA)
+    db.execute(
+        "INSERT INTO runs (id, name, spec, spec_hash, state, created) "
+        "VALUES ('r1', 'n', '{}', 'h', 'succeeded', 1.0)"
+    )
+    db.execute(
+        "INSERT INTO events (run_id, node_id, ts, kind, state, attempt, placement, message) "
+        "VALUES ('r1', 'a', 1.5, 'node', 'queued', 1, 'edge', 'queued on édge')"
+    )
+    db.execute(
+        "INSERT INTO events (run_id, node_id, ts, kind, state, attempt, placement, output) "
+        "VALUES ('r1', 'a', 1.5, 'output', 'running', 1, 'edge', ?)",
+        (json.dumps(output),),
+    )
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+
+    store = Store(path)
+    assert store._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    # As version 1 read them, and as new events are sent: the same text, seq first.
+    expected = [
+        {"seq": 1, **event},
+        {**event, "seq": 2, "kind": "output", "state": "running", "message": None},
+    ]
+    expected[1]["output"] = output
+    assert store.events("r1", 0) == expected
+    assert [json.loads(text) for _, _, text in store.stored_events(None, 0)] == expected
+    (seq, _, text) = store.record({**event, "state": "running"})
+    assert seq == 3 and json.loads(text) == {"seq": 3, **event, "state": "running"}
+    assert store.stored_events("r1", 2)[0][2] == text
+    store.close()
+
+
+# The schema of version 1 (jupyterlab-continuum 0.1.0), as such files were created.
+V1_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    notebook_path TEXT,
+    spec TEXT NOT NULL,
+    spec_hash TEXT NOT NULL,
+    idempotency_key TEXT UNIQUE,
+    owner TEXT,
+    state TEXT NOT NULL,
+    message TEXT,
+    created REAL NOT NULL,
+    started REAL,
+    finished REAL
+);
+CREATE INDEX IF NOT EXISTS runs_created ON runs (created DESC, id);
+CREATE TABLE IF NOT EXISTS nodes (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    node_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    placement TEXT NOT NULL,
+    depends_on TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    worker TEXT,
+    started REAL,
+    finished REAL,
+    message TEXT,
+    error TEXT,
+    PRIMARY KEY (run_id, node_id)
+);
+CREATE TABLE IF NOT EXISTS attempts (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    node_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    worker TEXT,
+    queued REAL,
+    started REAL,
+    finished REAL,
+    message TEXT,
+    error TEXT,
+    PRIMARY KEY (run_id, node_id, attempt)
+);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    node_id TEXT,
+    ts REAL NOT NULL,
+    kind TEXT NOT NULL,
+    state TEXT,
+    attempt INTEGER,
+    placement TEXT,
+    worker TEXT,
+    message TEXT,
+    output TEXT,
+    output_file TEXT
+);
+CREATE INDEX IF NOT EXISTS events_run ON events (run_id, seq);
+CREATE INDEX IF NOT EXISTS events_outputs ON events (run_id, node_id, attempt)
+    WHERE kind = 'output';
+"""
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"message": 'é \u2028 "q" \\ \n \ud800', "ts": 1.25, "attempt": None, "ok": True},
+        {"a": [1, 2.5, float("nan"), float("inf"), {"b": []}]},
+        [],
+        "text",
+    ],
+)
+def test_events_are_encoded_as_json_dumps_encodes_them(value):
+    assert _encode(value) == json.dumps(value)
+
+
+def test_an_event_body_has_the_columns_it_is_stored_in_in_their_order():
+    assert tuple(_event_body({})) == _BODY_FIELDS
+
+
+def test_an_event_that_is_not_json_is_refused_as_json_dumps_refuses_it():
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        _encode({"output": object()})

@@ -1,14 +1,17 @@
 """Workflows end to end: a real Jupyter server, the real orchestrator, a real Dask cluster with
 an edge and a cloud worker process (shared by the module's tests, see conftest)."""
 
+import asyncio
 import json
 import os
 import re
 import signal
+import time
 
 import pytest
 
 from conftest import until
+from jupyterlab_continuum.handlers import EventsHandler
 
 pytestmark = pytest.mark.continuum_cluster
 
@@ -347,6 +350,45 @@ async def test_idempotent_submit_returns_the_same_run(continuum_api):
     status, error = await api.call("POST", "runs", other, headers=headers)
     assert (status, error["reason"]) == (409, "idempotency_key_reused")
     await api.wait_run(first["id"])
+
+
+async def test_event_stream_sends_every_event_once_in_order_through_bursts(
+    continuum_api, continuum_service, jp_ws_fetch
+):
+    api = continuum_api
+    await api.ready()
+    run = await api.submit({"name": "quick", "nodes": [node("quick", "x = 1")]})
+    await api.wait_run(run["id"])
+    after = (await api.run(run["id"]))["last_seq"]
+    params = {"run_id": run["id"], "after_seq": after}
+    ws = await jp_ws_fetch("continuum", "api", "v1", "events", params=params)
+
+    # Each burst is one commit, sent as one batch; one larger than MAX_PENDING overflows and
+    # is caught up from the store. Another run's events, interleaved, are filtered out.
+    bursts = [1, 50, EventsHandler.MAX_PENDING + 1, 3]
+    messages = []
+    for size in bursts:
+        for _ in range(size):
+            for run_id in (run["id"], "another-run"):
+                message = f"event {len(messages)}"
+                event = {
+                    "run_id": run_id, "node_id": "quick", "ts": time.time(), "kind": "node",
+                    "state": "running", "attempt": 1, "placement": "edge", "worker": None,
+                    "message": message,
+                }  # fmt: skip
+                continuum_service._publish(event)
+                messages.append(message)
+        await asyncio.sleep(0.01)
+
+    received = []
+    while len(received) < sum(bursts):
+        batch = json.loads(await ws.read_message())
+        assert isinstance(batch, list) and batch
+        received += batch
+    ws.close()
+    assert [e["message"] for e in received] == messages[::2]
+    stored = await api.ok("GET", f"runs/{run['id']}/events", params={"after_seq": after})
+    assert received == stored["events"]
 
 
 async def test_event_stream_resumes_after_a_dropped_connection(continuum_api, jp_ws_fetch):

@@ -13,7 +13,12 @@ from jupyterlab_continuum.orchestrator.graph import (
     reachable,
     topological_order,
 )
-from jupyterlab_continuum.orchestrator.validation import check_spec, find_problems
+from jupyterlab_continuum.orchestrator.validation import (
+    _VALIDATOR,
+    _schema_errors,
+    check_spec,
+    find_problems,
+)
 
 
 def node(node_id, source="pass", placement="edge", depends_on=(), **extra):
@@ -139,3 +144,33 @@ def test_the_fallback_analysis_when_the_shared_one_is_missing(monkeypatch):
     )
     assert plan["b"].imports == {"f": "a", "x": "a", "os": "a"}
     assert dataflow.cell_facts([], [node("c", "x = (")]) == {"c": (set(), set())}
+
+
+def _spec(**fields):
+    return {"name": "w", "nodes": [node("a", **fields)]}
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        _spec(),
+        _spec(label="x" * 200, retries=10, timeout_s=1.5, resources={"cpu": 0.5, "gpu": 1.0}),
+        _spec(resources={"memory": "2 GiB"}),
+        {"name": "\U0001f600" * 200, "nodes": [node("a")], "setup": ["import os"]},
+        {"name": "\U0001f600" * 201, "nodes": [node("a")]},
+        {"name": "w", "nodes": [node("a")], "notebook": {"path": "n.ipynb"}, "extra": 1},
+        _spec(retries=True),
+        _spec(retries=10**30),
+        _spec(timeout_s=float("nan")),
+        _spec(timeout_s=float("inf")),
+        _spec(resources={"cpu": True}),
+        _spec(depends_on=["b", "b"]),
+        {"name": "w", "nodes": [node("a\n")]},
+        {"name": "w", "nodes": [node("\ud800")]},
+        {"name": "w", "nodes": [node("a", source="\ud800")]},
+        {"name": "w", "nodes": [{**node("a"), 1: 2}]},
+    ],
+)
+def test_the_schema_check_decides_as_jsonschema_does(spec):
+    """The compiled validator's fast acceptance never lets through what jsonschema refuses."""
+    assert (_schema_errors(spec) == []) == _VALIDATOR.is_valid(spec)
