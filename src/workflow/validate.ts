@@ -61,12 +61,16 @@ export function validateWorkflow(
   options: IValidateOptions = {}
 ): IValidationIssue[] {
   const issues: IValidationIssue[] = [];
-  const nodeIds = new Set(cells.filter(isNode).map(cell => cell.id));
-  if (nodeIds.size === 0) {
+  // One graph serves the id checks and the order.
+  const graph = buildGraph(cells);
+  if (graph.nodes.length === 0) {
     issues.push(makeIssue('no-nodes', '/cells', {}));
   }
-  const seen = new Set<string>();
-  cells.forEach((cell, index) => {
+  // Node ids take their positions in `graph.nodes` in notebook order: a node cell whose id
+  // already has a position below `firsts` repeats an earlier node's id.
+  let firsts = 0;
+  for (let index = 0; index < cells.length; index++) {
+    const cell = cells[index];
     if (cell.continuum && cell.cellType !== 'code') {
       issues.push(
         makeIssue(
@@ -77,13 +81,14 @@ export function validateWorkflow(
         )
       );
     } else if (isNode(cell)) {
-      issues.push(
-        ...nodeIssues(cell, index, seen.has(cell.id), nodeIds, options)
-      );
-      seen.add(cell.id);
+      const duplicate = graph.index.get(cell.id)! < firsts;
+      if (!duplicate) {
+        firsts++;
+      }
+      nodeIssues(issues, cell, index, duplicate, graph.index, options);
     }
-  });
-  const sorted = topologicalOrder(buildGraph(cells));
+  }
+  const sorted = topologicalOrder(graph);
   if ('cycle' in sorted) {
     issues.push(cycleIssue(sorted.cycle, cells));
   }
@@ -128,17 +133,20 @@ export function formatIssueMessage(
   );
 }
 
-/** The issues of one node cell; `duplicate` when an earlier node has its id. */
+/**
+ * Adds the issues of one node cell to `issues`; `duplicate` when an earlier node has its id.
+ * Paths and labels are only made for an issue: most nodes have none.
+ */
 function nodeIssues(
+  issues: IValidationIssue[],
   cell: ICellInfo,
   index: number,
   duplicate: boolean,
-  nodeIds: ReadonlySet<string>,
+  nodeIds: { has(id: string): boolean },
   options: IValidateOptions
-): IValidationIssue[] {
-  const issues: IValidationIssue[] = [];
+): void {
   const meta = cell.continuum ?? {};
-  const at = `/cells/${index}/metadata/continuum`;
+  const at = () => `/cells/${index}/metadata/continuum`;
   const add = (code: IssueCode, path: string, params = {}) =>
     issues.push(
       makeIssue(code, path, { node: nodeLabel(cell), ...params }, cell.id)
@@ -152,30 +160,34 @@ function nodeIssues(
   if (isEmptySource(cell.source)) {
     add('empty-source', `/cells/${index}/source`);
   }
-  (meta.after ?? []).forEach((dependency, position) => {
+  const after = meta.after ?? [];
+  for (let position = 0; position < after.length; position++) {
+    const dependency = after[position];
     if (!nodeIds.has(dependency)) {
-      add('dangling-dependency', `${at}/after/${position}`, { dependency });
+      add('dangling-dependency', `${at()}/after/${position}`, { dependency });
     }
-  });
+  }
   const placement = meta.placement ?? options.defaultPlacement;
   if (placement !== undefined && !PLACEMENT_PATTERN.test(placement)) {
-    add('invalid-placement', `${at}/placement`, { placement });
+    add('invalid-placement', `${at()}/placement`, { placement });
   } else if (
     placement !== undefined &&
     options.placements &&
     !options.placements.includes(placement)
   ) {
     const available = options.placements.join(', ') || 'none';
-    add('unknown-placement', `${at}/placement`, { placement, available });
+    add('unknown-placement', `${at()}/placement`, { placement, available });
   }
-  for (const [resource, value] of Object.entries(meta.resources ?? {})) {
-    const check = RESOURCE_CHECKS[resource as keyof IResources];
-    // Unknown names are invalid too: the schema allows no others.
-    if (value !== undefined && !check?.(value)) {
-      add('invalid-resources', `${at}/resources/${resource}`, {
-        resource,
-        value: JSON.stringify(value)
-      });
+  if (meta.resources) {
+    for (const [resource, value] of Object.entries(meta.resources)) {
+      const check = RESOURCE_CHECKS[resource as keyof IResources];
+      // Unknown names are invalid too: the schema allows no others.
+      if (value !== undefined && !check?.(value)) {
+        add('invalid-resources', `${at()}/resources/${resource}`, {
+          resource,
+          value: JSON.stringify(value)
+        });
+      }
     }
   }
   const retries = meta.retries;
@@ -183,16 +195,15 @@ function nodeIssues(
     retries !== undefined &&
     !(Number.isInteger(retries) && retries >= 0 && retries <= MAX_RETRIES)
   ) {
-    add('invalid-retries', `${at}/retries`, { value: String(retries) });
+    add('invalid-retries', `${at()}/retries`, { value: String(retries) });
   }
   const timeout = meta.timeout_s;
   if (
     typeof timeout === 'number' &&
     !(timeout > 0 && timeout <= MAX_TIMEOUT_S)
   ) {
-    add('invalid-timeout', `${at}/timeout_s`, { value: String(timeout) });
+    add('invalid-timeout', `${at()}/timeout_s`, { value: String(timeout) });
   }
-  return issues;
 }
 
 function makeIssue(

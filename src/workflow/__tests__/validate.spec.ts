@@ -85,6 +85,22 @@ describe('validateWorkflow', () => {
     expect(issues[0].message).toBe('Node id "a" is used by more than one cell');
   });
 
+  it('tells a repeated id from a first one among other cells', () => {
+    const issues = validateWorkflow([
+      plain('p'),
+      node('b'),
+      setup('s', 'import os'),
+      node('c'),
+      node('b'),
+      node('d'),
+      node('c')
+    ]);
+    expect(issues.map(issue => [issue.code, issue.path])).toEqual([
+      ['duplicate-id', '/cells/4/id'],
+      ['duplicate-id', '/cells/6/id']
+    ]);
+  });
+
   it.each(['', 'has space', 'dot.ted', 'é', 'x'.repeat(65)])(
     'reports the invalid node id %p',
     id => {
