@@ -1,7 +1,5 @@
-import { ReactWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
-import { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 import { useStore } from 'zustand';
 
@@ -263,7 +261,8 @@ function RunHistory(props: {
   );
 }
 
-function RunPanelBody(props: {
+/** What the run panel shows: the runs of the current notebook, or how to get some. */
+export function RunPanelBody(props: {
   runs: NotebookRuns | null;
   trans: TranslationBundle;
 }): JSX.Element {
@@ -291,35 +290,4 @@ function RunPanelFor(props: {
       <RunHistory runs={props.runs} trans={props.trans} />
     </>
   );
-}
-
-/**
- * The run panel of the right sidebar: the current notebook's runs and a node's details.
- */
-export class RunPanel extends ReactWidget {
-  constructor(
-    private _current: () => NotebookRuns | null,
-    private _currentChanged: ISignal<unknown, unknown>,
-    private _trans: TranslationBundle
-  ) {
-    super();
-    this.addClass('jp-Continuum-runPanel');
-    _currentChanged.connect(this.update, this);
-  }
-
-  dispose(): void {
-    this._currentChanged.disconnect(this.update, this);
-    super.dispose();
-  }
-
-  protected render(): JSX.Element {
-    const runs = this._current();
-    return (
-      <RunPanelBody
-        key={runs?.panel.id ?? 'none'}
-        runs={runs}
-        trans={this._trans}
-      />
-    );
-  }
 }
