@@ -165,6 +165,20 @@ describe('validateWorkflow', () => {
     );
   });
 
+  it('finds a dangling id after a repeated one, and in a repeated node', () => {
+    // Repeats drop edges, so the node has fewer edges than `after` ids: it is checked.
+    const issues = validateWorkflow([
+      node('a'),
+      node('b', ['a', 'a', 'gone']),
+      node('b', ['gone'])
+    ]);
+    expect(issues.map(issue => [issue.code, issue.path])).toEqual([
+      ['dangling-dependency', '/cells/1/metadata/continuum/after/2'],
+      ['duplicate-id', '/cells/2/id'],
+      ['dangling-dependency', '/cells/2/metadata/continuum/after/0']
+    ]);
+  });
+
   it('checks placements against those available, when given', () => {
     const cells = [
       node('a', [], { placement: 'edge' }),
