@@ -1,2 +1,1 @@
-import '@xyflow/react/dist/style.css';
 import './base.css';

@@ -7,7 +7,7 @@ import { createStore } from 'zustand/vanilla';
 import { badgeText, badgeTitle, ticks } from '../run/badge';
 import type { IRunsState } from '../run/notebookRuns';
 import { IResources } from '../workflow';
-import { useCanvasContext, useCanvasState } from './context';
+import { useCanvasContext } from './context';
 import { RunsContext } from './runsContext';
 import { WorkflowFlowNode } from './store';
 
@@ -18,8 +18,8 @@ import { WorkflowFlowNode } from './store';
  */
 function WorkflowNodeCard(props: NodeProps<WorkflowFlowNode>): JSX.Element {
   const { id, data, selected } = props;
-  const { trans } = useCanvasContext();
-  const active = useCanvasState(state => state.activeCell === id);
+  const { store, trans } = useCanvasContext();
+  const active = useStore(store.activeCell, activeId => activeId === id);
   const problems = useNodeProblems(id);
   const resources = resourcesHint(data.resources, trans);
   const classes = ['jp-Continuum-node'];
@@ -114,12 +114,15 @@ const noRuns = createStore<IRunsState | null>(() => null);
 /** What stops this node from deploying, one problem a line, or null. */
 function useNodeProblems(id: string): string | null {
   const runs = React.useContext(RunsContext);
-  return useStore(runs?.state ?? noRuns, state => {
-    const messages = (state?.problems ?? [])
+  // The selector only picks the list: run events update the store many times a second, and
+  // each update asks every card's selector.
+  const problems = useStore(runs?.state ?? noRuns, state => state?.problems);
+  return React.useMemo(() => {
+    const messages = (problems ?? [])
       .filter(problem => problem.nodeId === id)
       .map(problem => problem.message);
     return messages.length ? messages.join('\n') : null;
-  });
+  }, [problems, id]);
 }
 
 /** "2 CPU · 4GiB · 1 GPU", or null when no resources are set. */

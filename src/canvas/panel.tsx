@@ -16,6 +16,8 @@ import {
 import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import * as React from 'react';
+// React Flow's stylesheet comes with the canvas, not with JupyterLab's startup.
+import '@xyflow/react/dist/style.css';
 
 import { flowIcon } from '../icons';
 import type { NotebookWorkflow } from '../notebook/model';

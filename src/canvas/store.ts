@@ -75,8 +75,6 @@ export interface ICanvasState {
   cells: ICellEntry[];
   /** Ids of the selected nodes. */
   selection: string[];
-  /** Id of the notebook's active cell, whose node is highlighted. */
-  activeCell: string | null;
   canUndo: boolean;
   canRedo: boolean;
   /** Bumped to ask the view to fit the graph into sight. */
@@ -124,7 +122,6 @@ export class CanvasStore implements IDisposable {
       edges: [],
       cells: [],
       selection: [],
-      activeCell: null,
       canUndo: false,
       canRedo: false,
       fitRequest: 0,
@@ -140,6 +137,13 @@ export class CanvasStore implements IDisposable {
 
   readonly workflow: NotebookWorkflow;
   readonly state: StoreApi<ICanvasState>;
+  /**
+   * Id of the notebook's active cell, whose node is highlighted. A store of its own: every
+   * node card reads it, and none should be asked at each frame of a drag.
+   */
+  readonly activeCell: StoreApi<string | null> = createStore<string | null>(
+    () => null
+  );
 
   /**
    * The view the canvas last showed, restored when it is mounted again (a detached tab);
@@ -256,9 +260,13 @@ export class CanvasStore implements IDisposable {
     const kept = changes.filter(change => change.type !== 'remove');
     const { nodes, selection } = this.state.getState();
     const next = applyNodeChanges(kept, nodes);
+    // A drag sends moves at every frame: they change no selection, so skip its O(n) scan.
+    const moves = kept.every(
+      change => change.type === 'position' || change.type === 'dimensions'
+    );
     this.state.setState({
       nodes: next,
-      selection: selectedIds(next, selection)
+      selection: moves ? selection : selectedIds(next, selection)
     });
   };
 
@@ -429,7 +437,7 @@ export class CanvasStore implements IDisposable {
   }
 
   setActiveCell(id: string | null): void {
-    this.state.setState({ activeCell: id });
+    this.activeCell.setState(id, true);
   }
 
   /** Fit the view to the graph, once the layouts running in the background are done. */

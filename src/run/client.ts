@@ -1,4 +1,4 @@
-import axios, { AxiosError, AxiosInstance, AxiosRequestConfig } from 'axios';
+import type { AxiosInstance, AxiosRequestConfig, AxiosStatic } from 'axios';
 
 import type { IWorkflowSpec } from '../workflow';
 import { IOrchestratorEndpoint } from './endpoint';
@@ -128,8 +128,11 @@ export class OrchestratorError extends Error {
   }
 }
 
-function toOrchestratorError(error: unknown): OrchestratorError {
-  if (error instanceof AxiosError) {
+function toOrchestratorError(
+  axios: AxiosStatic,
+  error: unknown
+): OrchestratorError {
+  if (axios.isAxiosError(error)) {
     const body = error.response?.data as
       { message?: string; reason?: string; details?: unknown[] } | undefined;
     if (error.response) {
@@ -149,18 +152,7 @@ function toOrchestratorError(error: unknown): OrchestratorError {
  * REST client of the orchestrator, embedded or remote.
  */
 export class OrchestratorClient {
-  constructor(readonly endpoint: IOrchestratorEndpoint) {
-    this._http = axios.create({
-      baseURL: endpoint.apiUrl,
-      headers: endpoint.headers,
-      // Cookie-authenticated Jupyter sessions need the XSRF header on writes.
-      xsrfCookieName: '_xsrf',
-      xsrfHeaderName: 'X-XSRFToken',
-      withXSRFToken: endpoint.kind === 'embedded',
-      withCredentials: endpoint.kind === 'embedded',
-      timeout: 30000
-    });
-  }
+  constructor(readonly endpoint: IOrchestratorEndpoint) {}
 
   health(): Promise<IHealth> {
     return this._get<IHealth>('health');
@@ -252,12 +244,34 @@ export class OrchestratorClient {
   }
 
   private async _request<T>(config: AxiosRequestConfig): Promise<T> {
+    const { axios, http } = await this._http();
     try {
-      return (await this._http.request<T>(config)).data;
+      return (await http.request<T>(config)).data;
     } catch (error) {
-      throw toOrchestratorError(error);
+      throw toOrchestratorError(axios, error);
     }
   }
 
-  private _http: AxiosInstance;
+  /** Axios loads with the first request, not with JupyterLab (it is most of our startup bytes). */
+  private _http(): Promise<{ axios: AxiosStatic; http: AxiosInstance }> {
+    this._httpReady ??= import('axios').then(({ default: axios }) => ({
+      axios,
+      http: axios.create({
+        baseURL: this.endpoint.apiUrl,
+        headers: this.endpoint.headers,
+        // Cookie-authenticated Jupyter sessions need the XSRF header on writes.
+        xsrfCookieName: '_xsrf',
+        xsrfHeaderName: 'X-XSRFToken',
+        withXSRFToken: this.endpoint.kind === 'embedded',
+        withCredentials: this.endpoint.kind === 'embedded',
+        timeout: 30000
+      })
+    }));
+    return this._httpReady;
+  }
+
+  private _httpReady: Promise<{
+    axios: AxiosStatic;
+    http: AxiosInstance;
+  }> | null = null;
 }

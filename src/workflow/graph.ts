@@ -13,6 +13,14 @@ import { ICellInfo, INodeMetadata } from './types';
 export interface IGraph {
   /** Node ids in notebook order. */
   readonly nodes: readonly string[];
+  /** The position of each node id in `nodes`. */
+  readonly index: ReadonlyMap<string, number>;
+  /**
+   * The edges by position in `nodes`: the parents of node `i` are
+   * `parentIndex[parentStart[i]]` to `parentIndex[parentStart[i + 1] - 1]`, in `after` order.
+   */
+  readonly parentStart: Int32Array;
+  readonly parentIndex: readonly number[];
   /** For each node, the nodes it runs after (its `after`, limited to nodes). */
   readonly parents: ReadonlyMap<string, readonly string[]>;
   /** For each node, the nodes that run after it. */
@@ -38,34 +46,96 @@ export interface ICycle {
  * the first one is the node.
  */
 export function buildGraph(cells: readonly ICellInfo[]): IGraph {
-  const nodeCells = new Map<string, ICellInfo>();
+  const nodes: string[] = [];
+  const index = new Map<string, number>();
+  const nodeCells: ICellInfo[] = [];
   for (const cell of cells) {
-    if (isNode(cell) && !nodeCells.has(cell.id)) {
-      nodeCells.set(cell.id, cell);
+    if (isNode(cell) && !index.has(cell.id)) {
+      index.set(cell.id, nodes.length);
+      nodes.push(cell.id);
+      nodeCells.push(cell);
     }
   }
-  const ids = new Set(nodeCells.keys());
-  const parents = new Map<string, string[]>();
-  const children = new Map<string, string[]>();
-  for (const id of ids) {
-    parents.set(id, dependenciesOf(nodeCells.get(id)!, ids));
-    children.set(id, []);
-  }
-  for (const [id, ofNode] of parents) {
-    for (const parent of ofNode) {
-      children.get(parent)!.push(id);
+  // Edges by position, with no Map or array per node: this runs before every deploy and
+  // validation, on workflows of thousands of nodes.
+  const parentStart = new Int32Array(nodes.length + 1);
+  const parentIndex: number[] = [];
+  // listedBy[p] === i + 1 once node i lists p: drops repeated `after` ids.
+  const listedBy = new Int32Array(nodes.length);
+  for (let i = 0; i < nodes.length; i++) {
+    parentStart[i] = parentIndex.length;
+    for (const id of nodeCells[i].continuum?.after ?? []) {
+      const parent = index.get(id);
+      if (parent !== undefined && listedBy[parent] !== i + 1) {
+        listedBy[parent] = i + 1;
+        parentIndex.push(parent);
+      }
     }
   }
-  return { nodes: Array.from(ids), parents, children };
+  parentStart[nodes.length] = parentIndex.length;
+  return new Graph(nodes, index, parentStart, parentIndex);
 }
 
-/** A cell's `after` ids that are in `nodeIds`, each once, in their given order. */
+/** An `IGraph` whose id-keyed maps are built on first use (ordering needs none). */
+class Graph implements IGraph {
+  constructor(
+    readonly nodes: readonly string[],
+    readonly index: ReadonlyMap<string, number>,
+    readonly parentStart: Int32Array,
+    readonly parentIndex: readonly number[]
+  ) {}
+
+  get parents(): ReadonlyMap<string, readonly string[]> {
+    if (!this._parents) {
+      const { nodes, parentStart, parentIndex } = this;
+      this._parents = new Map(
+        nodes.map((id, i) => [
+          id,
+          parentIndex
+            .slice(parentStart[i], parentStart[i + 1])
+            .map(parent => nodes[parent])
+        ])
+      );
+    }
+    return this._parents;
+  }
+
+  get children(): ReadonlyMap<string, readonly string[]> {
+    if (!this._children) {
+      const { nodes, parentStart, parentIndex } = this;
+      const children = new Map<string, string[]>(nodes.map(id => [id, []]));
+      for (let i = 0; i < nodes.length; i++) {
+        for (let k = parentStart[i]; k < parentStart[i + 1]; k++) {
+          children.get(nodes[parentIndex[k]])!.push(nodes[i]);
+        }
+      }
+      this._children = children;
+    }
+    return this._children;
+  }
+
+  private _parents: ReadonlyMap<string, readonly string[]> | null = null;
+  private _children: ReadonlyMap<string, readonly string[]> | null = null;
+}
+
+/**
+ * A cell's `after` ids that are in `nodeIds`, each once, in their given order.
+ */
 export function dependenciesOf(
   cell: Pick<ICellInfo, 'continuum'>,
-  nodeIds: ReadonlySet<string>
+  nodeIds: { has(id: string): boolean }
 ): string[] {
   const after = cell.continuum?.after ?? [];
-  return Array.from(new Set(after)).filter(id => nodeIds.has(id));
+  const ids: string[] = [];
+  // Lists are short: scanning what is kept beats a Set; long ones get one.
+  const kept = after.length > 16 ? new Set<string>() : null;
+  for (const id of after) {
+    if (nodeIds.has(id) && !(kept ? kept.has(id) : ids.includes(id))) {
+      kept?.add(id);
+      ids.push(id);
+    }
+  }
+  return ids;
 }
 
 /**
@@ -73,45 +143,58 @@ export function dependenciesOf(
  * is none. Nodes already in a valid order keep their notebook order.
  */
 export function topologicalOrder(graph: IGraph): IOrder | ICycle {
+  const { nodes, parentStart, parentIndex } = graph;
+  const count = nodes.length;
   const order: string[] = [];
-  // Absent: not reached yet; false: on the current path; true: placed in `order`.
-  const placed = new Map<string, boolean>();
-  for (const root of graph.nodes) {
-    if (placed.has(root)) {
+  // 0: not reached yet; ON_PATH: on the current path; PLACED: placed in `order`.
+  const state = new Uint8Array(count);
+  // The current path, and for each of its nodes the next of its parents to visit.
+  const path = new Int32Array(count);
+  const nextParent = new Int32Array(count);
+  for (let root = 0; root < count; root++) {
+    if (state[root] !== 0) {
       continue;
     }
     // Depth-first along parents: place a node once all its parents are placed.
-    const path = [root];
-    const nextParent = [0];
-    placed.set(root, false);
-    while (path.length > 0) {
-      const top = path.length - 1;
+    let top = 0;
+    path[0] = root;
+    nextParent[0] = parentStart[root];
+    state[root] = ON_PATH;
+    while (top >= 0) {
       const node = path[top];
-      const parents = graph.parents.get(node)!;
-      if (nextParent[top] === parents.length) {
-        path.pop();
-        nextParent.pop();
-        placed.set(node, true);
-        order.push(node);
+      if (nextParent[top] === parentStart[node + 1]) {
+        top--;
+        state[node] = PLACED;
+        order.push(nodes[node]);
         continue;
       }
-      const parent = parents[nextParent[top]++];
-      const state = placed.get(parent);
-      if (state === undefined) {
-        placed.set(parent, false);
-        path.push(parent);
-        nextParent.push(0);
-      } else if (state === false) {
+      const parent = parentIndex[nextParent[top]++];
+      if (state[parent] === 0) {
+        state[parent] = ON_PATH;
+        path[++top] = parent;
+        nextParent[top] = parentStart[parent];
+      } else if (state[parent] === ON_PATH) {
         // `path` runs from `parent` down to `node` against the edges; `node` runs after `parent`.
-        const loop = path.slice(path.lastIndexOf(parent) + 1).reverse();
+        const onPath = path.subarray(0, top + 1);
+        const loop = Array.from(
+          onPath.subarray(onPath.lastIndexOf(parent) + 1),
+          i => nodes[i]
+        ).reverse();
         return {
-          cycle: startFirstInNotebook(graph, [parent, ...loop, parent])
+          cycle: startFirstInNotebook(graph, [
+            nodes[parent],
+            ...loop,
+            nodes[parent]
+          ])
         };
       }
     }
   }
   return { order };
 }
+
+const ON_PATH = 1;
+const PLACED = 2;
 
 /**
  * The cycle that adding the edge `source → target` (target runs after source) would close, as
@@ -201,8 +284,10 @@ function reachable(
 
 /** `cycle` (closed: last id = first id) rotated to start at its earliest node in the notebook. */
 function startFirstInNotebook(graph: IGraph, cycle: string[]): string[] {
-  const members = new Set(cycle);
-  const first = graph.nodes.find(node => members.has(node))!;
+  const first =
+    graph.nodes[
+      cycle.reduce((min, id) => Math.min(min, graph.index.get(id)!), Infinity)
+    ];
   const open = cycle.slice(0, -1);
   const at = open.indexOf(first);
   return [...open.slice(at), ...open.slice(0, at), first];

@@ -37,9 +37,17 @@ export interface IBuildSpecOptions {
  */
 export function buildSpec(options: IBuildSpecOptions): IWorkflowSpec {
   const { name, path, cells, defaultPlacement } = options;
-  const nodeCells = cells.filter(isNode);
-  const nodeIds = new Set(nodeCells.map(cell => cell.id));
-  const setup = cells.filter(isSetup).map(cell => cell.source);
+  const nodeCells: ICellInfo[] = [];
+  const nodeIds = new Set<string>();
+  const setup: string[] = [];
+  for (const cell of cells) {
+    if (isNode(cell)) {
+      nodeCells.push(cell);
+      nodeIds.add(cell.id);
+    } else if (isSetup(cell)) {
+      setup.push(cell.source);
+    }
+  }
   return {
     name: truncate(name.trim(), MAX_NAME_LENGTH) || FALLBACK_NAME,
     ...(path !== undefined ? { notebook: { path } } : {}),

@@ -61,12 +61,16 @@ export function validateWorkflow(
   options: IValidateOptions = {}
 ): IValidationIssue[] {
   const issues: IValidationIssue[] = [];
-  const nodeIds = new Set(cells.filter(isNode).map(cell => cell.id));
-  if (nodeIds.size === 0) {
+  // One graph serves the id checks and the order.
+  const graph = buildGraph(cells);
+  if (graph.nodes.length === 0) {
     issues.push(makeIssue('no-nodes', '/cells', {}));
   }
-  const seen = new Set<string>();
-  cells.forEach((cell, index) => {
+  // Node cells meet their ids in the order of `graph.nodes`: a node cell whose id is not the
+  // next one there repeats an earlier node's id.
+  let firsts = 0;
+  for (let index = 0; index < cells.length; index++) {
+    const cell = cells[index];
     if (cell.continuum && cell.cellType !== 'code') {
       issues.push(
         makeIssue(
@@ -77,13 +81,26 @@ export function validateWorkflow(
         )
       );
     } else if (isNode(cell)) {
-      issues.push(
-        ...nodeIssues(cell, index, seen.has(cell.id), nodeIds, options)
+      const first = cell.id === graph.nodes[firsts];
+      // A node that kept all of its `after` as edges has no dangling id to look up.
+      const allKept =
+        first &&
+        graph.parentStart[firsts + 1] - graph.parentStart[firsts] ===
+          (cell.continuum?.after?.length ?? 0);
+      if (first) {
+        firsts++;
+      }
+      nodeIssues(
+        issues,
+        cell,
+        index,
+        !first,
+        allKept ? null : graph.index,
+        options
       );
-      seen.add(cell.id);
     }
-  });
-  const sorted = topologicalOrder(buildGraph(cells));
+  }
+  const sorted = topologicalOrder(graph);
   if ('cycle' in sorted) {
     issues.push(cycleIssue(sorted.cycle, cells));
   }
@@ -128,54 +145,67 @@ export function formatIssueMessage(
   );
 }
 
-/** The issues of one node cell; `duplicate` when an earlier node has its id. */
+/**
+ * Adds the issues of one node cell to `issues`; `duplicate` when an earlier node has its id,
+ * `nodeIds` to check its `after` against (null: all of them are nodes). Paths and labels are
+ * only made for an issue: most nodes have none.
+ */
 function nodeIssues(
+  issues: IValidationIssue[],
   cell: ICellInfo,
   index: number,
   duplicate: boolean,
-  nodeIds: ReadonlySet<string>,
+  nodeIds: { has(id: string): boolean } | null,
   options: IValidateOptions
-): IValidationIssue[] {
-  const issues: IValidationIssue[] = [];
+): void {
   const meta = cell.continuum ?? {};
-  const at = `/cells/${index}/metadata/continuum`;
-  const add = (code: IssueCode, path: string, params = {}) =>
-    issues.push(
-      makeIssue(code, path, { node: nodeLabel(cell), ...params }, cell.id)
-    );
-
   if (!ID_PATTERN.test(cell.id)) {
-    add('invalid-id', `/cells/${index}/id`, { id: cell.id });
+    addNodeIssue(issues, cell, 'invalid-id', `/cells/${index}/id`, {
+      id: cell.id
+    });
   } else if (duplicate) {
-    add('duplicate-id', `/cells/${index}/id`, { id: cell.id });
+    addNodeIssue(issues, cell, 'duplicate-id', `/cells/${index}/id`, {
+      id: cell.id
+    });
   }
   if (isEmptySource(cell.source)) {
-    add('empty-source', `/cells/${index}/source`);
+    addNodeIssue(issues, cell, 'empty-source', `/cells/${index}/source`);
   }
-  (meta.after ?? []).forEach((dependency, position) => {
+  const after = meta.after ?? [];
+  for (let position = 0; nodeIds && position < after.length; position++) {
+    const dependency = after[position];
     if (!nodeIds.has(dependency)) {
-      add('dangling-dependency', `${at}/after/${position}`, { dependency });
+      const path = `${metadataPath(index)}/after/${position}`;
+      addNodeIssue(issues, cell, 'dangling-dependency', path, { dependency });
     }
-  });
+  }
   const placement = meta.placement ?? options.defaultPlacement;
   if (placement !== undefined && !PLACEMENT_PATTERN.test(placement)) {
-    add('invalid-placement', `${at}/placement`, { placement });
+    const path = `${metadataPath(index)}/placement`;
+    addNodeIssue(issues, cell, 'invalid-placement', path, { placement });
   } else if (
     placement !== undefined &&
     options.placements &&
     !options.placements.includes(placement)
   ) {
     const available = options.placements.join(', ') || 'none';
-    add('unknown-placement', `${at}/placement`, { placement, available });
+    const path = `${metadataPath(index)}/placement`;
+    addNodeIssue(issues, cell, 'unknown-placement', path, {
+      placement,
+      available
+    });
   }
-  for (const [resource, value] of Object.entries(meta.resources ?? {})) {
-    const check = RESOURCE_CHECKS[resource as keyof IResources];
-    // Unknown names are invalid too: the schema allows no others.
-    if (value !== undefined && !check?.(value)) {
-      add('invalid-resources', `${at}/resources/${resource}`, {
-        resource,
-        value: JSON.stringify(value)
-      });
+  if (meta.resources) {
+    for (const [resource, value] of Object.entries(meta.resources)) {
+      const check = RESOURCE_CHECKS[resource as keyof IResources];
+      // Unknown names are invalid too: the schema allows no others.
+      if (value !== undefined && !check?.(value)) {
+        const path = `${metadataPath(index)}/resources/${resource}`;
+        addNodeIssue(issues, cell, 'invalid-resources', path, {
+          resource,
+          value: JSON.stringify(value)
+        });
+      }
     }
   }
   const retries = meta.retries;
@@ -183,16 +213,39 @@ function nodeIssues(
     retries !== undefined &&
     !(Number.isInteger(retries) && retries >= 0 && retries <= MAX_RETRIES)
   ) {
-    add('invalid-retries', `${at}/retries`, { value: String(retries) });
+    const path = `${metadataPath(index)}/retries`;
+    addNodeIssue(issues, cell, 'invalid-retries', path, {
+      value: String(retries)
+    });
   }
   const timeout = meta.timeout_s;
   if (
     typeof timeout === 'number' &&
     !(timeout > 0 && timeout <= MAX_TIMEOUT_S)
   ) {
-    add('invalid-timeout', `${at}/timeout_s`, { value: String(timeout) });
+    const path = `${metadataPath(index)}/timeout_s`;
+    addNodeIssue(issues, cell, 'invalid-timeout', path, {
+      value: String(timeout)
+    });
   }
-  return issues;
+}
+
+/** The JSON pointer to the `continuum` metadata of the cell at `index`. */
+function metadataPath(index: number): string {
+  return `/cells/${index}/metadata/continuum`;
+}
+
+/** Adds an issue of a node cell, its label as the `node` parameter. */
+function addNodeIssue(
+  issues: IValidationIssue[],
+  cell: ICellInfo,
+  code: IssueCode,
+  path: string,
+  params: { [name: string]: string } = {}
+): void {
+  issues.push(
+    makeIssue(code, path, { node: nodeLabel(cell), ...params }, cell.id)
+  );
 }
 
 function makeIssue(

@@ -66,6 +66,7 @@ describe('buildGraph', () => {
   it('keeps the first cell of a duplicated id as the node', () => {
     const graph = buildGraph([node('a'), node('x', ['a']), node('x')]);
     expect(graph.nodes).toEqual(['a', 'x']);
+    expect(graph.index.get('x')).toBe(1);
     expect(graph.parents.get('x')).toEqual(['a']);
   });
 
@@ -83,6 +84,16 @@ describe('dependenciesOf', () => {
       dependenciesOf({ continuum: { after: ['b', 'x', 'a', 'b'] } }, ids)
     ).toEqual(['b', 'a']);
     expect(dependenciesOf({}, ids)).toEqual([]);
+  });
+
+  it('drops repeats from long lists too', () => {
+    const ids = new Set(['a', 'b', 'c']);
+    const after = [...'abcx'.repeat(10)];
+    expect(dependenciesOf({ continuum: { after } }, ids)).toEqual([
+      'a',
+      'b',
+      'c'
+    ]);
   });
 });
 

@@ -253,6 +253,8 @@ describe('truncate', () => {
   it('leaves short text alone and never splits a surrogate pair', () => {
     expect(truncate('abc', 3)).toBe('abc');
     expect(truncate('😀😀😀😀', 3)).toBe('😀😀…');
+    // Four code points in eight UTF-16 units: not cut at 4.
+    expect(truncate('😀😀😀😀', 4)).toBe('😀😀😀😀');
   });
 });
 
@@ -266,6 +268,14 @@ describe('isEmptySource', () => {
     expect(isEmptySource('# c\nx = 1')).toBe(false);
     expect(isEmptySource('%pip install numpy')).toBe(false);
     expect(isEmptySource('!ls')).toBe(false);
+  });
+
+  it('splits lines on \\n only and trims what String.trim trims', () => {
+    // A carriage return inside a comment line does not start code.
+    expect(isEmptySource('# c\rx = 1')).toBe(true);
+    expect(isEmptySource('\u00a0\u3000# c\r\n\ufeff')).toBe(true);
+    expect(isEmptySource('\u00a0x')).toBe(false);
+    expect(isEmptySource('\u{1F600}')).toBe(false);
   });
 });
 

@@ -85,6 +85,22 @@ describe('validateWorkflow', () => {
     expect(issues[0].message).toBe('Node id "a" is used by more than one cell');
   });
 
+  it('tells a repeated id from a first one among other cells', () => {
+    const issues = validateWorkflow([
+      plain('p'),
+      node('b'),
+      setup('s', 'import os'),
+      node('c'),
+      node('b'),
+      node('d'),
+      node('c')
+    ]);
+    expect(issues.map(issue => [issue.code, issue.path])).toEqual([
+      ['duplicate-id', '/cells/4/id'],
+      ['duplicate-id', '/cells/6/id']
+    ]);
+  });
+
   it.each(['', 'has space', 'dot.ted', 'é', 'x'.repeat(65)])(
     'reports the invalid node id %p',
     id => {
@@ -147,6 +163,20 @@ describe('validateWorkflow', () => {
     expect(issues[0].message).toBe(
       '"train" runs after "gone", which is not a workflow node'
     );
+  });
+
+  it('finds a dangling id after a repeated one, and in a repeated node', () => {
+    // Repeats drop edges, so the node has fewer edges than `after` ids: it is checked.
+    const issues = validateWorkflow([
+      node('a'),
+      node('b', ['a', 'a', 'gone']),
+      node('b', ['gone'])
+    ]);
+    expect(issues.map(issue => [issue.code, issue.path])).toEqual([
+      ['dangling-dependency', '/cells/1/metadata/continuum/after/2'],
+      ['duplicate-id', '/cells/2/id'],
+      ['dangling-dependency', '/cells/2/metadata/continuum/after/0']
+    ]);
   });
 
   it('checks placements against those available, when given', () => {
