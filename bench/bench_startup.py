@@ -62,19 +62,17 @@ def big_notebook(cells: int) -> dict:
 
 
 def eager_cause(scripts: list[dict]) -> str:
-    """What the eagerly loaded chunks hold (found by content), with this run's sizes."""
-    kb = {
-        what: sum(s["gzip"] for s in scripts if s.get(what)) / 1024
-        for what in ("axios", "reactFlowCss")
-    }
-    return (
-        f"axios ({kb['axios']:.1f} KB gzip in this run) is in a chunk loaded at startup: "
-        "src/run/client.ts imports it eagerly, where JupyterLab's ServerConnection (fetch) "
-        "costs nothing, or it could load with the first request. And style/index.js "
-        "imports @xyflow/react/dist/style.css, so React Flow's CSS rides in the startup "
-        f"style chunk ({kb['reactFlowCss']:.1f} KB gzip with our CSS) although React Flow "
-        "itself loads with the first canvas. Both are frontend changes (src/, style/)."
+    """What the eagerly loaded scripts hold (found by content), with this run's sizes."""
+    largest = sorted(scripts, key=lambda s: -s["gzip"])[:3]
+    sizes = ", ".join(f"{s['url'].rsplit('/', 1)[-1]} {s['gzip'] / 1024:.1f} KB" for s in largest)
+    lazy = {"axios": "axios", "reactFlowCss": "React Flow's CSS"}
+    eager = [name for flag, name in lazy.items() if any(s.get(flag) for s in scripts)]
+    held = (
+        f"{' and '.join(eager)} among them, which should load later"
+        if eager
+        else "axios (first request) and React Flow's CSS (first canvas) not among them"
     )
+    return f"The largest scripts loaded at startup: {sizes}; {held}."
 
 
 async def run() -> Result:

@@ -17,7 +17,12 @@ BUILD_DIR = BENCH_DIR / "build"
 
 def build_pages() -> None:
     """Build the bare React Flow page and the workflow page unless they are up to date."""
-    sources = [p for p in (BROWSER_DIR / "pages").iterdir()] + [BROWSER_DIR / "build.mjs"]
+    # The workflow page bundles the extension's own core (src/workflow).
+    sources = [
+        *(BROWSER_DIR / "pages").iterdir(),
+        *(ROOT / "src" / "workflow").glob("*.ts"),
+        BROWSER_DIR / "build.mjs",
+    ]
     built = [BUILD_DIR / "bare" / "bare.js", BUILD_DIR / "workflow" / "workflow.js"]
     newest = max(p.stat().st_mtime for p in sources)
     if all(p.exists() and p.stat().st_mtime >= newest for p in built):
