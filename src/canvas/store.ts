@@ -227,7 +227,7 @@ export class CanvasStore implements IDisposable {
         if (old && old.className === className) {
           return old;
         }
-        return { ...old, id, source, target, className, animated: cross };
+        return { ...old, id, source, target, className };
       });
 
     const entries = cells

@@ -95,14 +95,10 @@ interface IFollow {
   url: string;
 }
 
-/** Diagnostics only: what changes when a costly option is off (both on by default). */
+/** Diagnostics only: what changes when a costly option is off (on by default). */
 interface IVariant {
-  /** Cross-placement edges animated, as the canvas draws them. */
-  animated?: boolean;
   /** The MiniMap, as the canvas shows it. */
   minimap?: boolean;
-  /** Event handlers as new functions on every render, as the canvas passes some. */
-  inline?: boolean;
 }
 
 function Flow(props: {
@@ -111,9 +107,7 @@ function Flow(props: {
   variant?: IVariant;
 }): JSX.Element {
   const { graph, follow } = props;
-  const animated = props.variant?.animated ?? true;
   const minimap = props.variant?.minimap ?? true;
-  const inline = props.variant?.inline ?? false;
   const placements = React.useMemo(
     () => new Map(graph.nodes.map(n => [n.id, n.placement])),
     [graph]
@@ -138,8 +132,7 @@ function Flow(props: {
         id: `${source}->${target}`,
         source,
         target,
-        className: cross ? 'bare-cross' : undefined,
-        animated: cross && animated
+        className: cross ? 'bare-cross' : undefined
       };
     })
   );
@@ -189,13 +182,6 @@ function Flow(props: {
       defaultEdgeOptions={EDGE_OPTIONS}
       onNodesChange={onNodesChange}
       onEdgesChange={onEdgesChange}
-      {...(inline
-        ? {
-            onEdgeClick: () => undefined,
-            onNodeDragStop: () => undefined,
-            onNodeClick: () => undefined
-          }
-        : {})}
       deleteKeyCode={null}
       onlyRenderVisibleElements={nodes.length >= CULL_FROM}
       minZoom={0.05}
