@@ -58,6 +58,10 @@ export default defineConfig([
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-namespace': 'off',
       '@typescript-eslint/no-use-before-define': 'off',
+      // The event stream is the orchestrator's, made when the orchestrator is: a notebook
+      // with a workflow follows its run as soon as it opens, and the canvas shows the
+      // stream's state. Its consumers hold it synchronously.
+      'jupyter/prefer-lazy-imports': ['warn', { ignoreImports: ['./stream'] }],
       curly: ['error', 'all'],
       eqeqeq: 'error',
       'prefer-arrow-callback': 'error'

@@ -2,6 +2,7 @@
 
 import json
 import sqlite3
+from pathlib import Path
 
 import psutil
 import pytest
@@ -157,7 +158,7 @@ def test_a_history_of_schema_1_is_migrated_with_its_events_intact(tmp_path):
     }  # fmt: skip
     output = {"output_type": "stream", "name": "stdout", "text": "hi\n"}
     db = sqlite3.connect(path)
-    db.executescript(V1_SCHEMA)
+    db.executescript((Path(__file__).parent / "schemas" / "runs-v1.sql").read_text())
     db.execute(
         "INSERT INTO runs (id, name, spec, spec_hash, state, created) "
         "VALUES ('r1', 'n', '{}', 'h', 'succeeded', 1.0)"
@@ -189,72 +190,6 @@ def test_a_history_of_schema_1_is_migrated_with_its_events_intact(tmp_path):
     assert seq == 3 and json.loads(text) == {"seq": 3, **event, "state": "running"}
     assert store.stored_events("r1", 2)[0][2] == text
     store.close()
-
-
-# The schema of version 1 (jupyterlab-continuum 0.1.0), as such files were created.
-V1_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    notebook_path TEXT,
-    spec TEXT NOT NULL,
-    spec_hash TEXT NOT NULL,
-    idempotency_key TEXT UNIQUE,
-    owner TEXT,
-    state TEXT NOT NULL,
-    message TEXT,
-    created REAL NOT NULL,
-    started REAL,
-    finished REAL
-);
-CREATE INDEX IF NOT EXISTS runs_created ON runs (created DESC, id);
-CREATE TABLE IF NOT EXISTS nodes (
-    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-    node_id TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    label TEXT NOT NULL,
-    placement TEXT NOT NULL,
-    depends_on TEXT NOT NULL,
-    state TEXT NOT NULL,
-    attempt INTEGER NOT NULL DEFAULT 0,
-    worker TEXT,
-    started REAL,
-    finished REAL,
-    message TEXT,
-    error TEXT,
-    PRIMARY KEY (run_id, node_id)
-);
-CREATE TABLE IF NOT EXISTS attempts (
-    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
-    node_id TEXT NOT NULL,
-    attempt INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    worker TEXT,
-    queued REAL,
-    started REAL,
-    finished REAL,
-    message TEXT,
-    error TEXT,
-    PRIMARY KEY (run_id, node_id, attempt)
-);
-CREATE TABLE IF NOT EXISTS events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_id TEXT NOT NULL,
-    node_id TEXT,
-    ts REAL NOT NULL,
-    kind TEXT NOT NULL,
-    state TEXT,
-    attempt INTEGER,
-    placement TEXT,
-    worker TEXT,
-    message TEXT,
-    output TEXT,
-    output_file TEXT
-);
-CREATE INDEX IF NOT EXISTS events_run ON events (run_id, seq);
-CREATE INDEX IF NOT EXISTS events_outputs ON events (run_id, node_id, attempt)
-    WHERE kind = 'output';
-"""
 
 
 @pytest.mark.parametrize(
