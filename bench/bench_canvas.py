@@ -122,22 +122,22 @@ def cause_of(zoom: str, measured: str, main_thread: dict | None) -> str:
     """What profiling found (CDP main-thread metrics, V8 profiles with BENCH_CANVAS_PROFILE=1),
     with this run's figures."""
     where = breakdown(main_thread)
+    common = (
+        "Our own script is no larger than the bare page's; the difference is in style and in "
+        "the rest (paint, compositing): the canvas is one panel of JupyterLab's page, beside "
+        "the notebook, with far larger style sheets, and a long notebook's cells may still be "
+        "rendering (the measurement waits for them up to 3 minutes). Frame times come in "
+        "whole 16.7 ms frames and each figure is the median of few gestures' p95, so one frame "
+        "more or less moves a ratio by 10 to 100%."
+    )
     if zoom == "fit":
         return (
-            f"{where}. Both pages render the same cards (about 320 at 1,000 nodes) with the "
-            "same React Flow options; our own script (stores, handlers, cards) is a small part "
-            "of the profile. The gap is style and paint: the canvas lives in JupyterLab's "
-            "page, whose style sheets are far larger than the bare page's, so every repaint "
-            "of the cards costs more; far out (below 40% zoom) the cards skip their small "
-            "text to paint less. Frame times come in whole 16.7 ms frames and each figure is "
-            "the median of few gestures' p95, so one frame more or less moves a ratio by "
-            "10 to 50%."
+            f"{where}. Both pages render the same cards with the same React Flow options. "
+            f"{common} Far out (below 40% zoom) the cards skip their small text to paint less."
         )
     return (
-        f"{where}. At 100% zoom few cards render; what every frame repaints is the "
-        "MiniMap, which draws all nodes, in software (no GPU on this machine): the bare "
-        f"page without it, in this run: {measured or 'not measured'}. The absolute target "
-        "(p95 ≤ 20 ms at 5,000 nodes) is missed by the bare page as well on this machine."
+        f"{where}. At 100% zoom few cards render. {common} The bare page without its MiniMap, "
+        f"which draws every node, in this run: {measured or 'not measured'}."
     )
 
 

@@ -49,7 +49,15 @@ async function openLab(page, size) {
   });
   await page.evaluate(() => window.jupyterapp.restored);
   await page.waitForSelector('.jp-NotebookPanel .jp-Cell', { timeout: 180000 });
-  await page.waitForTimeout(2000);
+  // JupyterLab renders a long notebook's cells a few at a time, for a minute or more after
+  // the first shows; measured meanwhile, every frame would carry that rendering's style work.
+  await page.evaluate(async () => {
+    const cells = window.jupyterapp.shell.currentWidget?.content?.widgets ?? [];
+    await Promise.race([
+      Promise.all(cells.map(cell => cell.ready)),
+      new Promise(resolve => setTimeout(resolve, 180000))
+    ]);
+  });
 }
 
 async function openCanvas(page, size) {
