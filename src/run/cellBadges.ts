@@ -24,8 +24,8 @@ export class CellBadges implements IDisposable {
     private _openDetails: (cellId: string) => void
   ) {
     this._unsubscribe = _runs.state.subscribe(() => this.refresh());
-    _runs.workflow.changed.connect(this.refresh, this);
-    _runs.workflow.model.cells.changed.connect(this.refresh, this);
+    _runs.workflow.changed.connect(this._refreshAll, this);
+    _runs.workflow.model.cells.changed.connect(this._refreshAll, this);
     this.refresh();
   }
 
@@ -33,7 +33,12 @@ export class CellBadges implements IDisposable {
     return this._isDisposed;
   }
 
-  refresh(): void {
+  /**
+   * Bring the badges up to date. Only cells whose status or problems changed are touched:
+   * a run of thousands of nodes changes a few of them per frame. `timed` also redraws the
+   * running badges, whose text shows how long they have run.
+   */
+  refresh(timed = false): void {
     if (this._isDisposed) {
       return;
     }
@@ -41,19 +46,30 @@ export class CellBadges implements IDisposable {
     const byNode = problemsByNode(problems);
     let running = false;
     for (const cell of this._panel.content.widgets) {
+      const id = cell.model.id;
+      const status = run?.nodes[id];
+      const problem = byNode.get(id)?.join('\n');
+      const ticking = ticks(status);
+      running ||= ticking;
+      const shown = this._shown.get(id);
+      if (
+        shown &&
+        shown.status === status &&
+        shown.problem === problem &&
+        !(timed && ticking)
+      ) {
+        continue;
+      }
       const chip = cell.node.querySelector<HTMLElement>(CHIP_SELECTOR);
       if (!chip) {
         continue;
       }
-      const id = cell.model.id;
-      const status = run?.nodes[id];
-      running ||= ticks(status);
+      this._shown.set(id, { status, problem });
       this._renderBadge(chip, id, status);
-      const messages = byNode.get(id);
-      chip.classList.toggle('jp-mod-problem', !!messages);
-      if (messages) {
-        chip.dataset.continuumProblem = messages.join('\n');
-        chip.title = messages.join('\n');
+      chip.classList.toggle('jp-mod-problem', problem !== undefined);
+      if (problem !== undefined) {
+        chip.dataset.continuumProblem = problem;
+        chip.title = problem;
       } else {
         delete chip.dataset.continuumProblem;
       }
@@ -67,8 +83,8 @@ export class CellBadges implements IDisposable {
     }
     this._isDisposed = true;
     this._unsubscribe();
-    this._runs.workflow.changed.disconnect(this.refresh, this);
-    this._runs.workflow.model.cells.changed.disconnect(this.refresh, this);
+    this._runs.workflow.changed.disconnect(this._refreshAll, this);
+    this._runs.workflow.model.cells.changed.disconnect(this._refreshAll, this);
     this._tick(false);
     for (const cell of this._panel.content.widgets) {
       cell.node.querySelector(`${CHIP_SELECTOR} > .${BADGE_CLASS}`)?.remove();
@@ -103,18 +119,33 @@ export class CellBadges implements IDisposable {
       });
       chip.append(badge);
     }
-    badge.dataset.continuumStatus = status.state;
-    badge.textContent = badgeText(status, Date.now() / 1000, this._trans);
-    badge.title = this._trans.__(
+    // Unchanged values are not written again: each write is a DOM mutation.
+    const text = badgeText(status, Date.now() / 1000, this._trans);
+    const title = this._trans.__(
       '%1. Click for the run details.',
       badgeTitle(status, this._trans)
     );
+    if (badge.dataset.continuumStatus !== status.state) {
+      badge.dataset.continuumStatus = status.state;
+    }
+    if (badge.textContent !== text) {
+      badge.textContent = text;
+    }
+    if (badge.title !== title) {
+      badge.title = title;
+    }
+  }
+
+  /** Cells came, went or were rendered again by the notebook: look at every one. */
+  private _refreshAll(): void {
+    this._shown.clear();
+    this.refresh();
   }
 
   /** Running badges show their duration: refresh them every second while any runs. */
   private _tick(on: boolean): void {
     if (on && this._timer === null) {
-      this._timer = setInterval(() => this.refresh(), 1000);
+      this._timer = setInterval(() => this.refresh(true), 1000);
     } else if (!on && this._timer !== null) {
       clearInterval(this._timer);
       this._timer = null;
@@ -122,6 +153,11 @@ export class CellBadges implements IDisposable {
   }
 
   private _unsubscribe: () => void;
+  /** What each cell's chip shows, by cell id. */
+  private _shown = new Map<
+    string,
+    { status: INodeStatus | undefined; problem: string | undefined }
+  >();
   private _timer: ReturnType<typeof setInterval> | null = null;
   private _isDisposed = false;
 }
