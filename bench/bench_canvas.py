@@ -38,6 +38,7 @@ STATUS_RATE = 5000  # node events per second
 STATUS_SECONDS = 4
 LAB_ARGS = ["--LabApp.expose_app_in_browser=True", "--ServerApp.allow_origin=*"]
 MB = 2**20
+FRAME_MS = 1000 / 60
 # The bare page with one option of the canvas changed (name, bare page variant, zoom): what
 # profiling pointed at, measured again in every run so that the causes come with figures.
 DIAGNOSE = {5000: [("no MiniMap", {"minimap": False}, "100")]}
@@ -141,12 +142,18 @@ def cause_of(zoom: str, measured: str, main_thread: dict | None) -> str:
     )
 
 
-STATUS_CAUSE = (
-    "Neither page keeps up on this machine: while the events arrive a frame takes {ours:.0f} "
-    "ms (p95) here and {bare:.0f} ms on the bare page, so events wait for frames and their "
-    "wait grows over the seconds of the burst; what is applied once a frame is every event "
-    "since the last one, so none is lost."
-)
+def status_cause(ours: float, bare: float) -> str:
+    """Why events reach badges late, from the frame times (p95, ms) while they arrive."""
+    who = (
+        "Neither page keeps up on this machine"
+        if bare > 2 * FRAME_MS
+        else "The bare page keeps its frame rate; ours does not"
+    )
+    return (
+        f"{who}: while the events arrive a frame takes {ours:.0f} ms (p95) here and "
+        f"{bare:.0f} ms on the bare page, so events wait for frames; what is applied once a "
+        "frame is every event since the last one, so none is lost."
+    )
 
 
 def p95s(samples: list[list[float]]) -> list[float]:
@@ -306,8 +313,8 @@ async def run() -> Result:
                         k: {"lost": v[zoom]["lost"], "checked": v[zoom]["checked"]}
                         for k, v in status.items()
                     },
-                    cause=STATUS_CAUSE.format(
-                        ours=percentile(s["frames"], 0.95), bare=percentile(b["frames"], 0.95)
+                    cause=status_cause(
+                        percentile(s["frames"], 0.95), percentile(b["frames"], 0.95)
                     ),
                 )
         heap = size["heap"]
