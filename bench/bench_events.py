@@ -126,12 +126,15 @@ async def run() -> Result:
         async def bare_catch_up() -> float:
             return await bare_sample(batches)
 
-        log("catch-up: warm-up")
-        await ours_catch_up()
-        await bare_catch_up()
-        log(f"catch-up: {PAIRS} pairs of {CATCH_UP_EVENTS} events (bare / ours), events/s")
-        base, subj = await alternate(PAIRS, bare_catch_up, ours_catch_up, log)
-        add_row(result, "catch-up", "catch-up of stored events", base, subj, catch_up_sizes)
+        await measure(
+            result,
+            "catch-up",
+            "catch-up of stored events",
+            CATCH_UP_EVENTS,
+            bare_catch_up,
+            ours_catch_up,
+            catch_up_sizes,
+        )
 
         # Live: events published while the client listens.
         live = await server.ok("POST", "/continuum-bench/runs", {"node_count": 100})
@@ -160,12 +163,15 @@ async def run() -> Result:
         async def bare_live() -> float:
             return await bare_sample(live_sizes[-1])
 
-        log("live: warm-up")
-        await ours_live()
-        await bare_live()
-        log(f"live: {PAIRS} pairs of {LIVE_EVENTS} events (bare / ours), events/s")
-        base, subj = await alternate(PAIRS, bare_live, ours_live, log)
-        add_row(result, "live", "live events as published", base, subj, live_sizes)
+        await measure(
+            result,
+            "live",
+            "live events as published",
+            LIVE_EVENTS,
+            bare_live,
+            ours_live,
+            live_sizes,
+        )
     finally:
         bare.terminate()
         await bare.wait()
@@ -191,6 +197,16 @@ LIVE_CAUSE = (
     "contract rules out. The catch-up row, the same socket sending stored events, meets both "
     "targets."
 )
+
+
+async def measure(result, row_id, what, count, bare, ours, sizes) -> None:
+    """A warm-up of each side, then alternating samples of both, then the row."""
+    log(f"{row_id}: warm-up")
+    await ours()
+    await bare()
+    log(f"{row_id}: {PAIRS} pairs of {count} events (bare / ours), events/s")
+    base, subj = await alternate(PAIRS, bare, ours, log)
+    add_row(result, row_id, what, base, subj, sizes)
 
 
 def add_row(result, row_id, what, base, subj, sizes) -> None:
