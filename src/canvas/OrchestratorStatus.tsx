@@ -1,12 +1,8 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { HealthStatus, HealthWatch } from '../run/healthWatch';
 import { IOrchestrator } from '../tokens';
-
-type Status =
-  | { kind: 'loading' }
-  | { kind: 'ok'; engine: string; state: string; version: string }
-  | { kind: 'error'; message: string };
 
 /**
  * The orchestrator a canvas deploys to, and whether its engine is up.
@@ -16,38 +12,27 @@ export function OrchestratorStatus(props: {
   trans: TranslationBundle;
 }): JSX.Element {
   const { orchestrator, trans } = props;
-  const [status, setStatus] = React.useState<Status>({ kind: 'loading' });
+  const [status, setStatus] = React.useState<HealthStatus>({
+    kind: 'loading'
+  });
   const targetName = () =>
     orchestrator.client.endpoint.host ?? trans.__('embedded');
   const [target, setTarget] = React.useState(targetName);
 
   React.useEffect(() => {
-    let live = true;
+    const watch = new HealthWatch(
+      () => orchestrator.client.health(),
+      setStatus
+    );
     const refresh = () => {
       setTarget(targetName());
-      orchestrator.client
-        .health()
-        .then(health => {
-          if (live) {
-            setStatus({
-              kind: 'ok',
-              engine: health.engine.kind,
-              state: health.engine.status,
-              version: health.version
-            });
-          }
-        })
-        .catch((error: Error) => {
-          if (live) {
-            setStatus({ kind: 'error', message: error.message });
-          }
-        });
+      watch.refresh();
     };
     refresh();
     orchestrator.changed.connect(refresh);
     return () => {
-      live = false;
       orchestrator.changed.disconnect(refresh);
+      watch.dispose();
     };
   }, [orchestrator]);
 
@@ -59,12 +44,12 @@ export function OrchestratorStatus(props: {
       title = trans.__('Connecting to the orchestrator');
       break;
     case 'ok':
-      text = trans.__('%1 · %2', target, status.state);
+      text = trans.__('%1 · %2', target, status.health.engine.status);
       title = trans.__(
         'Orchestrator %1 (%2 engine, version %3)',
         target,
-        status.engine,
-        status.version
+        status.health.engine.kind,
+        status.health.version
       );
       break;
     case 'error':
@@ -75,7 +60,9 @@ export function OrchestratorStatus(props: {
   return (
     <span
       className="jp-Continuum-orchestratorStatus"
-      data-continuum-engine={status.kind === 'ok' ? status.state : status.kind}
+      data-continuum-engine={
+        status.kind === 'ok' ? status.health.engine.status : status.kind
+      }
       title={title}
     >
       {text}
