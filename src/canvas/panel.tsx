@@ -124,22 +124,17 @@ export class CanvasPanel extends MainAreaWidget<CanvasContent> {
       'continuum-retry',
       runButton(CommandIDs.retryFailed, refreshIcon)
     );
-    // Then layout and the orchestrator (DESIGN §3.6); the editing extras come last, so a
-    // narrow canvas moves them, not the target, into the toolbar's overflow menu.
-    const suggest = () => void this._suggestDependencies();
-    const items = canvasToolbarItems(store, trans, suggest);
-    const isLayout = ([name]: [string, unknown]) =>
-      name === 'continuum-layout' || name === 'continuum-swimlanes';
-    for (const [name, item] of items.filter(isLayout)) {
-      this.toolbar.addItem(name, item);
-    }
+    // Then the orchestrator, ahead of the layout and editing buttons (DESIGN §3.6 puts it
+    // after layout): a narrow canvas moves the toolbar's last items into its overflow menu,
+    // and the target is what must stay in sight.
     this.toolbar.addItem(
       'orchestrator',
       ReactWidget.create(
         <OrchestratorStatus orchestrator={orchestrator} trans={trans} />
       )
     );
-    for (const [name, item] of items.filter(item => !isLayout(item))) {
+    const suggest = () => void this._suggestDependencies();
+    for (const [name, item] of canvasToolbarItems(store, trans, suggest)) {
       this.toolbar.addItem(name, item);
     }
     this._trans = trans;
