@@ -120,7 +120,7 @@ def breakdown(main_thread: dict | None) -> str:
 
 
 def cause_of(zoom: str, measured: str, main_thread: dict | None) -> str:
-    """What profiling found (CDP main-thread metrics, V8 profiles with BENCH_CANVAS_PROFILE=1),
+    """What profiling found (CDP main-thread metrics, V8 profiles with BENCH_CANVAS_PROFILE=drag),
     with this run's figures."""
     where = breakdown(main_thread)
     common = (

@@ -494,12 +494,26 @@ try {
       for (const zoom of ['fit', '100']) {
         for (const role of ['baseline', 'subject']) {
           await setZoom(pages[role], role, zoom);
-          out.status[role][zoom] = await underEvents(
-            pages[role],
-            role,
-            config.status.runs[role],
-            size.graph.nodes.map(n => n.id)
-          );
+          const run = () =>
+            underEvents(
+              pages[role],
+              role,
+              config.status.runs[role],
+              size.graph.nodes.map(n => n.id)
+            );
+          if (process.env.BENCH_CANVAS_PROFILE === 'status') {
+            // Where each page's time goes under events (not in make bench).
+            const { value, ranked, byFile } = await profiled(pages[role], run);
+            out.status[role][zoom] = value;
+            log(
+              `  status ${zoom} ${role} by file: ${byFile.map(r => r.join(' ')).join(', ')}`
+            );
+            log(
+              `  profile:\n    ${ranked.map(r => r.join(' ')).join('\n    ')}`
+            );
+          } else {
+            out.status[role][zoom] = await run();
+          }
           const s = out.status[role][zoom];
           log(
             `  status ${zoom} ${role}: frames p95 ${percentile(s.frames, 0.95).toFixed(1)} ms, ` +
@@ -508,8 +522,8 @@ try {
         }
       }
     }
-    if (process.env.BENCH_CANVAS_PROFILE) {
-      // Where each page's time goes during a drag (BENCH_CANVAS_PROFILE=1; not in make bench).
+    if (process.env.BENCH_CANVAS_PROFILE === 'drag') {
+      // Where each page's time goes during a drag (not in make bench).
       out.profiles = {};
       for (const zoom of ['fit', '100']) {
         for (const role of ['subject', 'baseline']) {

@@ -270,6 +270,7 @@ export class NotebookRuns implements IDisposable {
     this.workflow.changed.disconnect(this._onWorkflowChanged, this);
     this._orchestrator.changed.disconnect(this._onOrchestratorChanged, this);
     this._follower?.dispose();
+    this._outputs.dispose();
   }
 
   private _show(

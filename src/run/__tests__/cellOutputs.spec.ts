@@ -82,6 +82,60 @@ describe('CellOutputWriter', () => {
     expect(cells[2].outputs.length).toBe(1);
   });
 
+  it('leaves a cell without outputs untouched when its node starts', () => {
+    const model = notebookWith(['x = 1']);
+    const cell = model.cells.get(0) as ICodeCellModel;
+    const writer = new CellOutputWriter(model);
+    const before = emptyRun('r', [cell.id]);
+    const view = applyEvents(before, [
+      event({ node_id: cell.id, state: 'running' })
+    ]);
+    // Every change to a cell makes the notebook do work of its own: none is needed here.
+    let changes = 0;
+    cell.outputs.changed.connect(() => changes++);
+    model.contentChanged.connect(() => changes++);
+    writer.write(view, before);
+    expect(changes).toBe(0);
+
+    writer.write(
+      applyEvents(view, [
+        event({ node_id: cell.id, kind: 'output', output: stdout('one\n') })
+      ]),
+      view
+    );
+    expect(changes).toBeGreaterThan(0);
+    expect(cell.outputs.toJSON()).toEqual([
+      { output_type: 'stream', name: 'stdout', text: 'one\n' }
+    ]);
+  });
+
+  it('finds a node cell added while the run goes on', () => {
+    const model = notebookWith(['x = 1']);
+    const writer = new CellOutputWriter(model);
+    const before = emptyRun('r', ['late']);
+    const first = applyEvents(before, [
+      event({ node_id: 'late', kind: 'output', output: stdout('early\n') })
+    ]);
+    writer.write(first, before); // no such cell yet: nothing to write
+    model.sharedModel.insertCell(1, {
+      cell_type: 'code',
+      id: 'late',
+      source: 'y = 2'
+    });
+    writer.write(
+      applyEvents(first, [
+        event({ node_id: 'late', kind: 'output', output: stdout('later\n') })
+      ]),
+      first
+    );
+    const late = model.cells.get(1) as ICodeCellModel;
+    expect(late.id).toBe('late');
+    expect(late.outputs.toJSON()).toEqual([
+      { output_type: 'stream', name: 'stdout', text: 'early\nlater\n' }
+    ]);
+    writer.dispose();
+  });
+
   it('starts afresh for a new attempt', () => {
     const { cells, b, apply } = setup();
     apply(
