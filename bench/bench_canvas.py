@@ -119,15 +119,28 @@ def breakdown(main_thread: dict | None) -> str:
     return "Main thread per gesture in this run, ours against the bare page: " + "; ".join(parts)
 
 
-def cause_of(zoom: str, measured: str, main_thread: dict | None) -> str:
+def rendering(size: dict, counts: list[int] | None) -> str:
+    """What JupyterLab's own rendering of the notebook's cells added to our page meanwhile."""
+    left = size.get("cellsToRender")
+    if left is None or not counts:
+        return ""
+    return (
+        "JupyterLab renders a long notebook's cells a few at a time, when the page is idle and "
+        "at least every 3 s however busy it is, and each new cell's editor costs a style pass "
+        f"over the whole page: {left:,} of the notebook's {size['nodes']:,} cells were still "
+        "to render when measuring began (after up to 60 s of waiting), and it rendered "
+        f"{statistics.median(counts):.0f} (median) during each of these measurements."
+    )
+
+
+def cause_of(zoom: str, measured: str, main_thread: dict | None, cells: str) -> str:
     """What profiling found (CDP main-thread metrics, V8 profiles with BENCH_CANVAS_PROFILE=drag),
     with this run's figures."""
     where = breakdown(main_thread)
     common = (
         "Our own script is no larger than the bare page's; the difference is in style and in "
         "the rest (paint, compositing): the canvas is one panel of JupyterLab's page, beside "
-        "the notebook, with far larger style sheets, and a long notebook's cells may still be "
-        "rendering (the measurement waits for them up to 3 minutes). Frame times come in "
+        f"the notebook, with far larger style sheets. {cells} Frame times come in "
         "whole 16.7 ms frames and each figure is the median of few gestures' p95, so one frame "
         "more or less moves a ratio by 10 to 100%."
     )
@@ -142,7 +155,7 @@ def cause_of(zoom: str, measured: str, main_thread: dict | None) -> str:
     )
 
 
-def status_cause(ours: float, bare: float) -> str:
+def status_cause(ours: float, bare: float, cells: str) -> str:
     """Why events reach badges late, from the frame times (p95, ms) while they arrive."""
     who = (
         "Neither page keeps up on this machine"
@@ -152,7 +165,11 @@ def status_cause(ours: float, bare: float) -> str:
     return (
         f"{who}: while the events arrive a frame takes {ours:.0f} ms (p95) here and "
         f"{bare:.0f} ms on the bare page, so events wait for frames; what is applied once a "
-        "frame is every event since the last one, so none is lost."
+        "frame is every event since the last one, so none is lost. Besides the canvas, our "
+        "page puts each node's badge on its cell in the notebook. "
+        f"{cells} Fixed here, from a V8 profile (BENCH_CANVAS_PROFILE=status): a node's start "
+        "no longer clears its cell's outputs when there are none; each clear made JupyterLab "
+        "read the cell's layout and count trusted cells over the whole notebook."
     )
 
 
@@ -272,7 +289,12 @@ async def run() -> Result:
                         if d["zoom"] == zoom
                     },
                 },
-                cause=cause_of(zoom, measured(zoom), size.get("mainThread", {}).get(key)),
+                cause=cause_of(
+                    zoom,
+                    measured(zoom),
+                    size.get("mainThread", {}).get(key),
+                    rendering(size, size.get("cellsRendered", {}).get(key)),
+                ),
                 note="Each sample: the p95 of the frame times of one gesture (up to 40 mouse "
                 "moves out and as many back; fewer when frames are slow: 2 s out at most, "
                 "4 moves at least).",
@@ -282,6 +304,11 @@ async def run() -> Result:
             for zoom in ("fit", "100"):
                 s, b = status["subject"][zoom], status["baseline"][zoom]
                 where = "fit to view" if zoom == "fit" else "100% zoom"
+                cause = status_cause(
+                    percentile(s["frames"], 0.95),
+                    percentile(b["frames"], 0.95),
+                    rendering(size, [s["cellsRendered"]] if "cellsRendered" in s else None),
+                )
                 ratio = percentile(s["frames"], 0.95) / percentile(b["frames"], 0.95)
                 targets = [Target(f"p95 ≤ 1.15{X} the bare page", "<=", 1.15, ratio, X)]
                 if zoom == "100":
@@ -297,6 +324,7 @@ async def run() -> Result:
                     Side("the canvas in JupyterLab", s["frames"]),
                     statistic="p95",
                     targets=targets,
+                    cause=cause,
                 )
                 result.row(
                     f"status-latency-{zoom}",
@@ -313,9 +341,7 @@ async def run() -> Result:
                         k: {"lost": v[zoom]["lost"], "checked": v[zoom]["checked"]}
                         for k, v in status.items()
                     },
-                    cause=status_cause(
-                        percentile(s["frames"], 0.95), percentile(b["frames"], 0.95)
-                    ),
+                    cause=cause,
                 )
         heap = size["heap"]
         if "subjectAfter" in heap:

@@ -4,8 +4,8 @@
  * the same size.
  *
  * Config: {base, token, reps, sizes: [{nodes, path, graph, heap, status?}], status: {rate,
- * seconds, runs: {subject, baseline}}}. For each size: open the notebook, then its canvas
- * (heap before and after, after a full GC); open the bare page (heap before and after its
+ * seconds, runs: {subject, baseline}}}. For each size: open the notebook (up to 60 s for
+ * JupyterLab to render its cells), then its canvas (heap before and after, after a full GC); open the bare page (heap before and after its
  * render). Then, alternating the two pages (ABBA per repetition), at fit-to-view and at 100%
  * zoom: drag a node, pan the view, recording the time between animation frames while the
  * mouse moves.
@@ -14,6 +14,9 @@
  * run of the notebook's nodes exists before the notebook opens, so the canvas follows it; the benchmark extension then publishes
  * node events at `rate`/s while a node is dragged. Recorded: frame times, each event's time to
  * its badge (MutationObserver), and whether every node's badge ends on its last event.
+ *
+ * On the subject page, each measurement also counts the notebook cells JupyterLab rendered
+ * meanwhile. BENCH_CANVAS_PROFILE=drag or =status logs V8 profiles of those phases.
  */
 import {
   config,
@@ -34,6 +37,7 @@ import {
 const STEPS = 40; // mouse moves each way: a drag is up to STEPS moves there, as many back
 const MIN_STEPS = 4;
 const GESTURE_MS = 2000;
+const RENDER_WAIT_MS = 60000;
 const STEP_PX = 4;
 
 const flowSelector = {
@@ -49,15 +53,48 @@ async function openLab(page, size) {
   });
   await page.evaluate(() => window.jupyterapp.restored);
   await page.waitForSelector('.jp-NotebookPanel .jp-Cell', { timeout: 180000 });
-  // JupyterLab renders a long notebook's cells a few at a time, for a minute or more after
-  // the first shows; measured meanwhile, every frame would carry that rendering's style work.
-  await page.evaluate(async () => {
-    const cells = window.jupyterapp.shell.currentWidget?.content?.widgets ?? [];
-    await Promise.race([
-      Promise.all(cells.map(cell => cell.ready)),
-      new Promise(resolve => setTimeout(resolve, 180000))
-    ]);
-  });
+  // JupyterLab renders a long notebook's cells a few at a time: when the page is idle, and at
+  // least every 3 s however busy it is; each new cell's editor costs a style pass over the
+  // whole page. Measured meanwhile, frames carry that work, so the driver waits for it, up
+  // to RENDER_WAIT_MS (5,000 cells take longer), and counts the cells rendered during each
+  // measurement.
+  const start = Date.now();
+  while (Date.now() - start < RENDER_WAIT_MS) {
+    const left = await placeholders(page, size.path);
+    if (left === 0) {
+      break;
+    }
+    await page.waitForTimeout(1000);
+  }
+  const left = await placeholders(page, size.path);
+  log(
+    `  notebook: ${left} of ${size.nodes} cells still to render after ${((Date.now() - start) / 1000).toFixed(0)} s`
+  );
+  return left;
+}
+
+/** Cells of the notebook at `path` that JupyterLab has not rendered yet (null: not open). */
+async function placeholders(page, path) {
+  return page.evaluate(path => {
+    const panel = Array.from(window.jupyterapp.shell.widgets('main')).find(
+      widget => widget.context?.path === path
+    );
+    // Before its content loads, a notebook shows one empty cell of its own.
+    if (!panel?.context.isReady) {
+      return null;
+    }
+    return panel.content.widgets.filter(cell => cell.isPlaceholder()).length;
+  }, path);
+}
+
+/** `fn`'s value and, on the subject page, how many cells JupyterLab rendered meanwhile. */
+async function counting(page, role, path, fn) {
+  if (role !== 'subject') {
+    return { value: await fn(), rendered: null };
+  }
+  const before = await placeholders(page, path);
+  const value = await fn();
+  return { value, rendered: before - (await placeholders(page, path)) };
 }
 
 async function openCanvas(page, size) {
@@ -417,8 +454,7 @@ try {
       zoom: {},
       status: null
     };
-    await openLab(pages.subject, size);
-    log('  notebook open');
+    out.cellsToRender = await openLab(pages.subject, size);
     if (size.heap) {
       out.heap.subjectBefore = await heapUsed(pages.subject);
     }
@@ -471,10 +507,17 @@ try {
           const order =
             rep % 2 ? ['subject', 'baseline'] : ['baseline', 'subject'];
           for (const role of order) {
-            const { value: frames, spent } = await mainThread(pages[role], () =>
-              gesture(pages[role], role, what)
+            const {
+              value: { value: frames, spent },
+              rendered
+            } = await counting(pages[role], role, size.path, () =>
+              mainThread(pages[role], () => gesture(pages[role], role, what))
             );
             out.frames[key][role].push(frames);
+            if (rendered !== null) {
+              out.cellsRendered ??= {};
+              (out.cellsRendered[key] ??= []).push(rendered);
+            }
             out.release ??= {};
             out.release[key] ??= { subject: [], baseline: [] };
             out.release[key][role].push(frames.release_ms);
@@ -494,13 +537,21 @@ try {
       for (const zoom of ['fit', '100']) {
         for (const role of ['baseline', 'subject']) {
           await setZoom(pages[role], role, zoom);
-          const run = () =>
-            underEvents(
+          const run = async () => {
+            const { value, rendered } = await counting(
               pages[role],
               role,
-              config.status.runs[role],
-              size.graph.nodes.map(n => n.id)
+              size.path,
+              () =>
+                underEvents(
+                  pages[role],
+                  role,
+                  config.status.runs[role],
+                  size.graph.nodes.map(n => n.id)
+                )
             );
+            return { ...value, cellsRendered: rendered };
+          };
           if (process.env.BENCH_CANVAS_PROFILE === 'status') {
             // Where each page's time goes under events (not in make bench).
             const { value, ranked, byFile } = await profiled(pages[role], run);
