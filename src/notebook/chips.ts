@@ -3,6 +3,7 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { IDisposable } from '@lumino/disposable';
 
+import { writeData, writeText, writeTitle } from '../domWrites';
 import { INodeMetadata, nodeLabel } from '../workflow';
 import { NotebookWorkflow } from './model';
 
@@ -29,7 +30,7 @@ export class CellChips implements IDisposable {
     return this._isDisposed;
   }
 
-  /** Bring every cell's chip in line with its metadata. */
+  /** Bring every cell's chip in line with its metadata; unchanged chips are not written. */
   refresh(): void {
     for (const cell of this._panel.content.widgets) {
       const meta = this._workflow.node(cell.model.id);
@@ -66,17 +67,24 @@ export class CellChips implements IDisposable {
       ? this._trans.__('setup')
       : (meta.placement ?? '');
     const [labelEl, placementEl] = Array.from(chip.children) as HTMLElement[];
-    labelEl.textContent = label;
-    placementEl.textContent = placement;
-    placementEl.dataset.placement = isSetup ? 'setup' : (meta.placement ?? '');
-    chip.dataset.continuumRole = meta.role ?? 'node';
-    chip.title = isSetup
-      ? this._trans.__('Setup cell, prepended to every node. Click to edit.')
-      : this._trans.__(
-          'Workflow node "%1" on %2. Click to edit.',
-          label,
-          placement
-        );
+    writeText(labelEl, label);
+    writeText(placementEl, placement);
+    writeData(
+      placementEl,
+      'placement',
+      isSetup ? 'setup' : (meta.placement ?? '')
+    );
+    writeData(chip, 'continuumRole', meta.role ?? 'node');
+    writeTitle(
+      chip,
+      isSetup
+        ? this._trans.__('Setup cell, prepended to every node. Click to edit.')
+        : this._trans.__(
+            'Workflow node "%1" on %2. Click to edit.',
+            label,
+            placement
+          )
+    );
   }
 
   private _create(cell: Cell): HTMLElement {

@@ -2,6 +2,7 @@ import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { IDisposable } from '@lumino/disposable';
 
+import { writeData, writeText, writeTitle } from '../domWrites';
 import { badgeText, badgeTitle, ticks } from './badge';
 import type { NotebookRuns } from './notebookRuns';
 import { problemsByNode } from './problems';
@@ -68,8 +69,8 @@ export class CellBadges implements IDisposable {
       this._renderBadge(chip, id, status);
       chip.classList.toggle('jp-mod-problem', problem !== undefined);
       if (problem !== undefined) {
-        chip.dataset.continuumProblem = problem;
-        chip.title = problem;
+        writeData(chip, 'continuumProblem', problem);
+        writeTitle(chip, problem);
       } else {
         delete chip.dataset.continuumProblem;
       }
@@ -119,21 +120,15 @@ export class CellBadges implements IDisposable {
       });
       chip.append(badge);
     }
-    // Unchanged values are not written again: each write is a DOM mutation.
-    const text = badgeText(status, Date.now() / 1000, this._trans);
-    const title = this._trans.__(
-      '%1. Click for the run details.',
-      badgeTitle(status, this._trans)
+    writeData(badge, 'continuumStatus', status.state);
+    writeText(badge, badgeText(status, Date.now() / 1000, this._trans));
+    writeTitle(
+      badge,
+      this._trans.__(
+        '%1. Click for the run details.',
+        badgeTitle(status, this._trans)
+      )
     );
-    if (badge.dataset.continuumStatus !== status.state) {
-      badge.dataset.continuumStatus = status.state;
-    }
-    if (badge.textContent !== text) {
-      badge.textContent = text;
-    }
-    if (badge.title !== title) {
-      badge.title = title;
-    }
   }
 
   /** Cells came, went or were rendered again by the notebook: look at every one. */
