@@ -124,6 +124,8 @@ def rendering(size: dict, counts: list[int] | None) -> str:
     left = size.get("cellsToRender")
     if left is None or not counts:
         return ""
+    if left == 0 and not any(counts):
+        return f"JupyterLab had rendered all the notebook's {size['nodes']:,} cells before."
     return (
         "JupyterLab renders a long notebook's cells a few at a time, when the page is idle and "
         "at least every 3 s however busy it is, and each new cell's editor costs a style pass "
