@@ -41,6 +41,16 @@ export interface IStreamHold extends IDisposable {
   readonly ready: Promise<void>;
 }
 
+/** Append `event` to its run's list in `byRun`. */
+function addByRun(byRun: Map<string, IRunEvent[]>, event: IRunEvent): void {
+  const list = byRun.get(event.run_id);
+  if (list) {
+    list.push(event);
+  } else {
+    byRun.set(event.run_id, [event]);
+  }
+}
+
 class StreamHold implements IStreamHold {
   constructor(private _release: (hold: StreamHold) => void) {
     this.ready = new Promise(resolve => (this._resolve = resolve));
@@ -70,12 +80,7 @@ class StreamHold implements IStreamHold {
   }
 
   keep(event: IRunEvent): void {
-    let list = this.events.get(event.run_id);
-    if (!list) {
-      list = [];
-      this.events.set(event.run_id, list);
-    }
-    list.push(event);
+    addByRun(this.events, event);
   }
 
   dispose(): void {
@@ -330,12 +335,7 @@ export class EventStream implements IDisposable {
         continue;
       }
       if (this._listeners.has(event.run_id)) {
-        let list = byRun.get(event.run_id);
-        if (!list) {
-          list = [];
-          byRun.set(event.run_id, list);
-        }
-        list.push(event);
+        addByRun(byRun, event);
       } else {
         for (const hold of this._holds) {
           if (hold.isReady) {
